@@ -1,0 +1,25 @@
+"""The `tablework` command line: one Typer app with a sub-app per command group.
+
+Command modules import heavy libraries inside the commands that need them, so
+`tablework --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from tablework.cli import protocol
+
+app = typer.Typer(
+    name="tablework",
+    help="Guide a hands-on treatment session from a protocol, and chart it as it goes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(protocol.app, name="protocol")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
