@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from tablework.cli import protocol
+from tablework.cli import db, protocol, session
 
 app = typer.Typer(
     name="tablework",
@@ -18,6 +18,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(protocol.app, name="protocol")
+app.add_typer(session.app, name="session")
+app.add_typer(db.app, name="db")
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ checked by `protocols.checks`, which can point at the exact line of the mistake.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,6 +25,7 @@ Motion = Literal[
     "flexion", "extension", "abduction", "adduction", "internal_rotation", "external_rotation"
 ]
 Text = Annotated[str, Field(min_length=1)]
+Surface = Literal["back", "front"]
 
 LEVELS = range(0, 6)
 """Pressure levels: 0 is a still hold, 5 is deep and specific."""
@@ -151,6 +153,16 @@ class Position(Sourced):
     description: Text = Field(description="How to set it up and why.")
     supports: tuple[Slug, ...] = Field(default=(), description="Ids of supports it uses.")
     preference: int = Field(ge=1, description="1 is tried first; larger numbers later.")
+    surfaces: tuple[Surface, ...] = Field(
+        default=("back",), description="Body surfaces the therapist can reach: back, front."
+    )
+    down_side: Literal["left", "right"] | None = Field(
+        default=None, description="For side-lying: the side lying on the table (out of reach)."
+    )
+
+    def reaches(self, area: Area) -> bool:
+        """Whether the therapist can work `area` with the client in this position."""
+        return area.surface in self.surfaces and area.side != self.down_side
 
 
 class Area(Sourced):
@@ -159,6 +171,7 @@ class Area(Sourced):
     id: Slug = Field(description="Unique id, e.g. lumbar-paraspinals-left.")
     name: Text = Field(description="Plain name.")
     side: Literal["left", "right", "midline"] = Field(description="Side of the body.")
+    surface: Surface = Field(default="back", description="back or front of the body.")
     role: Literal["primary", "guarding", "deferred"] = Field(
         description="primary: the painful area; guarding: muscles that protect it and are "
         "soothed first; deferred: left for later sessions."
@@ -205,6 +218,9 @@ class CheckInPolicy(Sourced):
     """How often to ask the client about pressure."""
 
     interval_seconds: int = Field(default=180, gt=0, description="Seconds of contact between.")
+    after_change_seconds: int = Field(
+        default=30, ge=0, description="A check-in is due this many seconds after a change."
+    )
     on_change: tuple[Literal["area", "technique", "level"], ...] = Field(
         default=("area", "technique", "level"), description="Changes that call for a check-in."
     )
@@ -319,11 +335,29 @@ class Protocol(Strict):
 
     def technique(self, technique_id: str) -> Technique | None:
         """The technique with this id, if the protocol has it."""
-        return next((t for t in self.techniques if t.id == technique_id), None)
+        return self._techniques_by_id.get(technique_id)
 
     def area(self, area_id: str) -> Area | None:
         """The area with this id, if the protocol has it."""
-        return next((a for a in self.areas if a.id == area_id), None)
+        return self._areas_by_id.get(area_id)
+
+    def area_name(self, area_id: str) -> str:
+        """The area's plain name in lower case, for sentences (the id if unknown)."""
+        area = self.area(area_id)
+        return area.name.lower() if area else area_id
+
+    def technique_name(self, technique_id: str) -> str:
+        """The technique's plain name in lower case, for sentences (the id if unknown)."""
+        technique = self.technique(technique_id)
+        return technique.name.lower() if technique else technique_id
+
+    @cached_property
+    def _techniques_by_id(self) -> dict[str, Technique]:
+        return {t.id: t for t in self.techniques}
+
+    @cached_property
+    def _areas_by_id(self) -> dict[str, Area]:
+        return {a.id: a for a in self.areas}
 
     def max_level_for_session(self, session_index: int) -> int:
         """The escalation cap that applies to session number `session_index`."""

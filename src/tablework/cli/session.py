@@ -1,0 +1,144 @@
+"""`tablework session ...`: simulate scripted sessions, list and replay stored ones."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from tablework.cli.output import FormatOption, OutputFormat, fail, print_json
+
+if TYPE_CHECKING:
+    from tablework.session.simulator import Simulation
+
+app = typer.Typer(help="Simulate, list and replay sessions.", no_args_is_help=True)
+
+
+@app.command("simulate")
+def simulate(
+    script: Annotated[Path, typer.Argument(metavar="SCRIPT.json", help="Session script.")],
+    output: FormatOption = OutputFormat.text,
+    save: Annotated[bool, typer.Option("--save", help="Also store it as a new session.")] = False,
+) -> None:
+    """Run a scripted session through the engine and print the guidance after each event."""
+    from tablework.session.simulator import ScriptError
+    from tablework.session.simulator import simulate as run_script
+
+    data = _read_json(script)
+    try:
+        result = run_script(data)
+    except ScriptError as error:
+        fail(f"{script}: {error}")
+    session_id = _save(data, result) if save else None
+    if output is OutputFormat.json:
+        body = result.as_json()
+        if session_id:
+            body["session_id"] = session_id
+        print_json(body)
+        return
+    _print_text(result, title_suffix="")
+    if session_id:
+        typer.echo(f"\nSaved as session {session_id}")
+
+
+@app.command("replay")
+def replay(
+    session_id: Annotated[str, typer.Argument(metavar="SESSION_ID")],
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """Print a stored session's trace, rebuilt by replaying its events through the engine."""
+    from tablework.protocols.loader import UnknownProtocolError
+    from tablework.recorder import trace
+    from tablework.session.events import EventError
+    from tablework.session.simulator import ScriptError
+    from tablework.store.repo import NotFound
+
+    try:
+        result = trace(_store(), session_id)
+    except NotFound:
+        fail(f"error: no session with id {session_id}")
+    except (UnknownProtocolError, EventError, ScriptError) as error:
+        fail(f"error: session {session_id} cannot be replayed: {error}", code=1)
+    if output is OutputFormat.json:
+        print_json({"session_id": session_id, **result.as_json()})
+        return
+    _print_text(result, title_suffix=f" - stored session {session_id}")
+
+
+@app.command("list")
+def list_sessions(
+    client: Annotated[str | None, typer.Option("--client", help="Only this client's.")] = None,
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """List stored sessions, oldest first."""
+    store = _store()
+    rows = [store.session(session_id) for session_id in store.session_ids(client)]
+    if output is OutputFormat.json:
+        print_json(
+            [
+                {
+                    "id": r.id,
+                    "client_id": r.client_id,
+                    "protocol": r.protocol,
+                    "session_index": r.session_index,
+                    "started_at": r.started_at.isoformat(),
+                }
+                for r in rows
+            ]
+        )
+        return
+    for r in rows:
+        typer.echo(
+            f"{r.id}  {r.started_at:%Y-%m-%d %H:%M}  session {r.session_index}  {r.protocol}"
+        )
+
+
+def _store() -> Any:
+    from tablework.cli.context import open_store
+
+    return open_store()
+
+
+def _save(data: dict[str, Any], result: Simulation) -> str:
+    from tablework import recorder
+    from tablework.session.simulator import opening_event, parse_header
+
+    header = parse_header(data)
+    store = _store()
+    client_id = store.add_client(header.client or "Simulated client")
+    opened = recorder.open_session(store, client_id, opening_event(header, result.protocol))
+    session_id: str = opened.stored.session_id
+    for step in result.steps:
+        recorder.record(store, session_id, step.event)
+    return session_id
+
+
+def _print_text(result: Simulation, title_suffix: str) -> None:
+    from tablework.session.narrate import describe_guidance, summary_lines, timeline
+    from tablework.session.summary import summarize
+
+    protocol = result.protocol
+    summary = summarize(result.state)
+    lines = [
+        f"{protocol.title} - session {summary['session_index']} ({protocol.ref}){title_suffix}",
+        " 0:00  Session started",
+        f"       {describe_guidance(result.opening)}",
+        *timeline([(s.event, s.guidance) for s in result.steps], protocol),
+        "",
+        *summary_lines(summary, protocol),
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        fail(f"{path}: cannot read file: {error.strerror}")
+    except UnicodeDecodeError:
+        fail(f"{path}: not a UTF-8 text file")
+    except json.JSONDecodeError as error:
+        fail(f"{path}:{error.lineno}: malformed JSON: {error.msg}")

@@ -1,0 +1,171 @@
+"""What can happen in a session: the append-only event vocabulary of DESIGN.md section 5.
+
+Events are small frozen pydantic models, so the same definitions validate a script, an API
+body and a stored row. `at` is seconds from the start of the session; the clock is read by
+the caller, never here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+Seconds = Annotated[int | float, Field(ge=0, allow_inf_nan=False)]
+Level = Annotated[int, Field(ge=0, le=5)]
+Pain = Annotated[int, Field(ge=0, le=10)]
+Pressure = Literal["lighter", "good", "deeper", "stop"]
+PositionName = Literal["prone", "supine", "side_lying_left", "side_lying_right"]
+Id = Annotated[str, Field(min_length=1, max_length=80)]
+
+
+class EventError(ValueError):
+    """An event that cannot be applied: malformed, unknown to the protocol, or out of order."""
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    at: Seconds = Field(description="Seconds from the start of the session.")
+
+
+class Clearance(BaseModel):
+    """A documented decision to go ahead despite a screening result that blocks the session."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    by: Annotated[str, Field(min_length=1, max_length=200)] = Field(
+        description="Who cleared the client (name and role)."
+    )
+    when: Annotated[str, Field(min_length=1, max_length=40)] = Field(
+        description="When the clearance was given (date or date-time)."
+    )
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class SessionStarted(_Event):
+    """The session began under a pinned protocol version, after screening."""
+
+    type: Literal["session_started"] = "session_started"
+    protocol: Id = Field(description="The protocol's id@version.")
+    client: Id | None = None
+    session_index: int = Field(default=1, ge=1, le=1000)
+    screening: dict[str, Any] | None = None
+    modifications: tuple[str, ...] = ()
+    clearance: Clearance | None = None
+    pain_before: Pain | None = None
+
+
+class Positioned(_Event):
+    """The client was placed on the table, with these supports."""
+
+    type: Literal["positioned"] = "positioned"
+    position: PositionName
+    supports: tuple[Id, ...] = ()
+    client_adjusted: bool = False
+
+
+class WorkStarted(_Event):
+    """Hands-on work began (or changed) on an area, with a technique at a level."""
+
+    type: Literal["work_started"] = "work_started"
+    area: Id
+    technique: Id
+    level: Level
+    override_reason: Annotated[str, Field(min_length=3, max_length=2000)] | None = None
+
+
+class CheckIn(_Event):
+    """The client answered about pressure (and maybe pain or tightening)."""
+
+    type: Literal["check_in"] = "check_in"
+    pressure: Pressure
+    area: Id | None = None
+    pain: Pain | None = None
+    tightening: bool | None = None
+
+
+class TighteningObserved(_Event):
+    """The therapist felt an area tighten in response to touch."""
+
+    type: Literal["tightening_observed"] = "tightening_observed"
+    area: Id
+
+
+class WorkStopped(_Event):
+    """Work on an area stopped."""
+
+    type: Literal["work_stopped"] = "work_stopped"
+    area: Id
+
+
+class Note(_Event):
+    """A free-text remark for the record."""
+
+    type: Literal["note"] = "note"
+    text: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class SessionEnded(_Event):
+    """The session ended; the client rated their pain."""
+
+    type: Literal["session_ended"] = "session_ended"
+    pain_after: Pain | None = None
+
+
+Event = Annotated[
+    SessionStarted
+    | Positioned
+    | WorkStarted
+    | CheckIn
+    | TighteningObserved
+    | WorkStopped
+    | Note
+    | SessionEnded,
+    Field(discriminator="type"),
+]
+EVENT_TYPES = tuple(
+    cls.model_fields["type"].default
+    for cls in (
+        SessionStarted,
+        Positioned,
+        WorkStarted,
+        CheckIn,
+        TighteningObserved,
+        WorkStopped,
+        Note,
+        SessionEnded,
+    )
+)
+_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def parse_event(data: Mapping[str, Any] | Any) -> Event:
+    """Validate one event from JSON-like data; raise EventError with a readable message."""
+    if not isinstance(data, Mapping):
+        raise EventError("an event must be a JSON object with a 'type'")
+    kind = data.get("type")
+    if kind not in EVENT_TYPES:
+        raise EventError(f"unknown event type {kind!r} (known: {', '.join(EVENT_TYPES)})")
+    try:
+        return _ADAPTER.validate_python(dict(data))
+    except ValidationError as error:
+        raise EventError(f"{kind}: {describe_validation(error, skip=str(kind))}") from None
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    """An event as JSON-ready data, leaving out fields that were not given."""
+    data = event.model_dump(mode="json", exclude_none=True)
+    return {"type": data.pop("type"), **data}
+
+
+def describe_validation(error: ValidationError, skip: str = "") -> str:
+    """Pydantic's errors as one line: `field: message; field: message`."""
+    parts = []
+    for detail in error.errors(include_url=False):
+        loc = [str(p) for p in detail["loc"] if not str(p).startswith("function-")]
+        where = ".".join(loc[1:] if loc[:1] == [skip] else loc)
+        message = "unknown field" if detail["type"] == "extra_forbidden" else detail["msg"]
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)

@@ -1,0 +1,44 @@
+"""Settings read from the environment, with typed helpers and clear errors."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """An environment variable with a value Tablework cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The one settings object; build it with `load()`."""
+
+    database_url: str
+    default_database: bool
+
+    @property
+    def auto_migrate(self) -> bool:
+        """A local SQLite file is upgraded on open; a shared PostgreSQL only on request."""
+        return self.database_url.startswith("sqlite:")
+
+
+def default_database_path() -> Path:
+    """The SQLite file in the user's data directory."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("tablework", appauthor=False)) / "tablework.sqlite3"
+
+
+def load(environ: dict[str, str] | None = None) -> Settings:
+    """Settings from `environ` (default: the process environment)."""
+    env = os.environ if environ is None else environ
+    url = env.get("TABLEWORK_DATABASE_URL", "").strip()
+    if not url:
+        return Settings(database_url=f"sqlite:///{default_database_path()}", default_database=True)
+    if not url.startswith(("sqlite:", "postgresql")):
+        raise SettingsError(
+            "TABLEWORK_DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL"
+        )
+    return Settings(database_url=url, default_database=False)

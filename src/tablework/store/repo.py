@@ -1,0 +1,227 @@
+"""The only code that reads and writes the database: clients, sessions and their events.
+
+Appends are atomic and ordered: each event gets the next `seq` of its session inside one
+transaction, a unique `(session_id, seq)` makes two racing writers unable to both win (the
+loser retries), and an `idempotency_key` makes a retried post return the stored event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from tablework.session.events import Event, event_json, parse_event
+from tablework.store.database import WRITE
+from tablework.store.tables import clients, events, sessions
+
+MAX_APPEND_ATTEMPTS = 20
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class NotFound(LookupError):
+    """A client or session id that does not exist."""
+
+
+class SeqConflict(RuntimeError):
+    """Another writer appended first: the expected position is taken."""
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event as stored: its place in the session and who recorded it when."""
+
+    session_id: str
+    seq: int
+    event: Event
+    actor: str | None
+    recorded_at: datetime
+    idempotency_key: str | None
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """A session's header row."""
+
+    id: str
+    client_id: str
+    protocol: str
+    session_index: int
+    started_at: datetime
+
+
+class Store:
+    """Clients, sessions and append-only events in one database."""
+
+    def __init__(self, engine: Engine, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def add_client(self, display_name: str) -> str:
+        """Create a client; return its id."""
+        client_id = uuid.uuid4().hex
+        with self.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+            conn.execute(
+                insert(clients).values(
+                    id=client_id, display_name=display_name, created_at=self.clock()
+                )
+            )
+        return client_id
+
+    def client_ids(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.scalars(select(clients.c.id).order_by(clients.c.created_at)))
+
+    def create_session(self, client_id: str, protocol: str, session_index: int) -> str:
+        """Create an empty session for a client; return its id."""
+        session_id = uuid.uuid4().hex
+        with self.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+            if conn.scalar(select(clients.c.id).where(clients.c.id == client_id)) is None:
+                raise NotFound(f"no client with id {client_id}")
+            conn.execute(
+                insert(sessions).values(
+                    id=session_id,
+                    client_id=client_id,
+                    protocol=protocol,
+                    session_index=session_index,
+                    started_at=self.clock(),
+                )
+            )
+        return session_id
+
+    def session(self, session_id: str) -> SessionRow:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(sessions).where(sessions.c.id == session_id)).first()
+        if row is None:
+            raise NotFound(f"no session with id {session_id}")
+        return SessionRow(
+            row.id, row.client_id, row.protocol, row.session_index, _aware(row.started_at)
+        )
+
+    def append(
+        self,
+        session_id: str,
+        event: Event,
+        *,
+        idempotency_key: str | None = None,
+        actor: str | None = None,
+        expected_seq: int | None = None,
+    ) -> StoredEvent:
+        """Store `event` as the session's next event and return it as stored.
+
+        With `idempotency_key`, a retry of an append that already committed returns the
+        stored event instead of writing a second one. With `expected_seq`, the append fails
+        with SeqConflict if another event took that position first.
+        """
+        for _ in range(MAX_APPEND_ATTEMPTS):
+            try:
+                return self._append_once(session_id, event, idempotency_key, actor, expected_seq)
+            except IntegrityError:
+                stored = self._by_key(session_id, idempotency_key)
+                if stored is not None:
+                    return stored
+                if expected_seq is not None:
+                    raise SeqConflict(
+                        f"seq {expected_seq} of session {session_id} is taken"
+                    ) from None
+            except OperationalError as error:
+                if not _is_busy(error):
+                    raise
+        raise SeqConflict(f"could not append to session {session_id}: too much contention")
+
+    def _append_once(
+        self,
+        session_id: str,
+        event: Event,
+        key: str | None,
+        actor: str | None,
+        expected_seq: int | None,
+    ) -> StoredEvent:
+        with self.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+            if key is not None:
+                existing = _select_by_key(conn, session_id, key)
+                if existing is not None:
+                    return existing
+            last = conn.scalar(
+                select(func.max(events.c.seq)).where(events.c.session_id == session_id)
+            )
+            if (
+                last is None
+                and conn.scalar(select(sessions.c.id).where(sessions.c.id == session_id)) is None
+            ):
+                raise NotFound(f"no session with id {session_id}")
+            seq = (last or 0) + 1
+            if expected_seq is not None and seq != expected_seq:
+                raise SeqConflict(f"expected seq {expected_seq}, next is {seq}")
+            stored = StoredEvent(session_id, seq, event, actor, self.clock(), key)
+            conn.execute(
+                insert(events).values(
+                    session_id=session_id,
+                    seq=seq,
+                    type=event.type,
+                    at=float(event.at),
+                    payload=event_json(event),
+                    actor=actor,
+                    recorded_at=stored.recorded_at,
+                    idempotency_key=key,
+                )
+            )
+            return stored
+
+    def _by_key(self, session_id: str, key: str | None) -> StoredEvent | None:
+        if key is None:
+            return None
+        with self.engine.connect() as conn:
+            return _select_by_key(conn, session_id, key)
+
+    def events(self, session_id: str) -> list[StoredEvent]:
+        """The session's events in order."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(events).where(events.c.session_id == session_id).order_by(events.c.seq)
+            ).all()
+        return [_stored(row) for row in rows]
+
+    def session_ids(self, client_id: str | None = None) -> list[str]:
+        query = select(sessions.c.id).order_by(sessions.c.started_at, sessions.c.id)
+        if client_id is not None:
+            query = query.where(sessions.c.client_id == client_id)
+        with self.engine.connect() as conn:
+            return list(conn.scalars(query))
+
+
+def _select_by_key(conn: Connection, session_id: str, key: str) -> StoredEvent | None:
+    row = conn.execute(
+        select(events).where(events.c.session_id == session_id, events.c.idempotency_key == key)
+    ).first()
+    return _stored(row) if row is not None else None
+
+
+def _stored(row: Any) -> StoredEvent:
+    return StoredEvent(
+        row.session_id,
+        row.seq,
+        parse_event(row.payload),
+        row.actor,
+        _aware(row.recorded_at),
+        row.idempotency_key,
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything is stored in UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _is_busy(error: OperationalError) -> bool:
+    return "locked" in str(error.orig).lower() or "busy" in str(error.orig).lower()

@@ -1,0 +1,62 @@
+"""The database tables. Events are append-only; everything else is derived or minimal."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+clients = Table(
+    "clients",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("client_id", String(32), ForeignKey("clients.id"), nullable=False, index=True),
+    Column("protocol", String(120), nullable=False),
+    Column("session_index", Integer, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("session_id", String(32), ForeignKey("sessions.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("actor", String(120), nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("idempotency_key", String(120), nullable=True),
+    UniqueConstraint("session_id", "seq", name="uq_events_session_seq"),
+    UniqueConstraint("session_id", "idempotency_key", name="uq_events_session_idempotency"),
+)
