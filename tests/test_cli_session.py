@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tablework.cli import app
+from tablework.store.database import HEAD
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "sessions" / "first-session-settles.json"
 
@@ -104,4 +105,4 @@ def test_db_upgrade_reports_the_schema(
 ) -> None:
     monkeypatch.setenv("TABLEWORK_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
     result = cli.invoke(app, ["db", "upgrade"])
-    assert result.exit_code == 0 and "empty -> 0001" in result.output
+    assert result.exit_code == 0 and f"empty -> {HEAD}" in result.output

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from tablework import recorder
 from tablework.session.engine import advise
 from tablework.session.events import EventError, Note, SessionStarted, parse_event
-from tablework.store.database import current_revision, migrate, open_engine
+from tablework.store.database import HEAD, current_revision, migrate, open_engine
 from tablework.store.repo import NotFound, SeqConflict, Store
 
 WORKER = Path(__file__).parent / "store_worker.py"
@@ -33,9 +33,9 @@ def note(at: float, text: str = "n") -> Note:
 
 
 def test_migrations_reach_head_and_running_them_again_changes_nothing(store: Store) -> None:
-    assert current_revision(store.engine) == "0001"
+    assert current_revision(store.engine) == HEAD
     migrate(store.engine)
-    assert current_revision(store.engine) == "0001"
+    assert current_revision(store.engine) == HEAD
 
 
 def test_appended_events_come_back_in_order(store: Store) -> None:
@@ -214,3 +214,15 @@ def test_a_retried_record_returns_the_first_result(store: Store) -> None:
     again = recorder.record(store, session, note(5), idempotency_key="k1")
     assert first.stored.seq == again.stored.seq == 2
     assert len(store.events(session)) == 2
+
+
+def test_upgrading_an_existing_database_keeps_its_events(database_url: str) -> None:
+    engine = open_engine(database_url)
+    migrate(engine, "0001")
+    old = Store(engine)
+    session = new_session(old)
+    old.append(session, note(1, "before the upgrade"))
+    migrate(engine)
+    assert current_revision(engine) == HEAD
+    assert [s.event.text for s in Store(engine).events(session)] == ["before the upgrade"]  # type: ignore[union-attr]
+    engine.dispose()

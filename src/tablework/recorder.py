@@ -31,13 +31,22 @@ class Recorded:
 
 
 def open_session(
-    store: Store, client_id: str, opening: SessionStarted, *, actor: str | None = None
+    store: Store,
+    client_id: str,
+    opening: SessionStarted,
+    *,
+    actor: str | None = None,
+    intake_id: str | None = None,
 ) -> Recorded:
     """Create a session for a client from its `session_started` event."""
     protocol = get(opening.protocol)
     pinned = opening.model_copy(update={"protocol": protocol.ref})
     state = start(pinned, protocol)
     session_id = store.create_session(client_id, protocol.ref, pinned.session_index)
+    if intake_id is not None:
+        from tablework.store.intakes import link_session
+
+        link_session(store, session_id, intake_id)
     stored = store.append(session_id, pinned, actor=actor, expected_seq=1)
     return Recorded(stored, state, advise(state))
 
@@ -58,7 +67,7 @@ def trace(store: Store, session_id: str) -> Simulation:
     opening = stored[0].event if stored else None
     if not isinstance(opening, SessionStarted):
         raise EventError(f"session {session_id} does not begin with session_started")
-    return run(protocol, start(opening, protocol), [s.event for s in stored[1:]])
+    return run(protocol, opening, [s.event for s in stored[1:]])
 
 
 def record(

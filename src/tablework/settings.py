@@ -17,6 +17,7 @@ class Settings:
 
     database_url: str
     default_database: bool
+    instruments_dir: Path | None = None
 
     @property
     def auto_migrate(self) -> bool:
@@ -34,11 +35,19 @@ def default_database_path() -> Path:
 def load(environ: dict[str, str] | None = None) -> Settings:
     """Settings from `environ` (default: the process environment)."""
     env = os.environ if environ is None else environ
+    instruments = env.get("TABLEWORK_INSTRUMENTS_DIR", "").strip()
+    instruments_dir = Path(instruments) if instruments else None
+    if instruments_dir is not None and not instruments_dir.is_dir():
+        raise SettingsError(f"TABLEWORK_INSTRUMENTS_DIR is not a folder: {instruments}")
     url = env.get("TABLEWORK_DATABASE_URL", "").strip()
     if not url:
-        return Settings(database_url=f"sqlite:///{default_database_path()}", default_database=True)
+        return Settings(
+            database_url=f"sqlite:///{default_database_path()}",
+            default_database=True,
+            instruments_dir=instruments_dir,
+        )
     if not url.startswith(("sqlite:", "postgresql")):
         raise SettingsError(
             "TABLEWORK_DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL"
         )
-    return Settings(database_url=url, default_database=False)
+    return Settings(database_url=url, default_database=False, instruments_dir=instruments_dir)

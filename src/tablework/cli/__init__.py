@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from tablework.cli import db, protocol, session
+from tablework.cli import client, db, instrument, protocol, screen, session
 
 app = typer.Typer(
     name="tablework",
@@ -20,6 +20,10 @@ app = typer.Typer(
 app.add_typer(protocol.app, name="protocol")
 app.add_typer(session.app, name="session")
 app.add_typer(db.app, name="db")
+app.add_typer(client.app, name="client")
+app.add_typer(client.intake_app, name="intake")
+app.add_typer(instrument.app, name="instrument")
+app.command("screen")(screen.screen_command)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -32,3 +33,15 @@ def fail(message: str, code: int = BAD_INPUT) -> NoReturn:
     """Print `message` on stderr and exit with `code`, without a traceback."""
     sys.stderr.write(message.rstrip("\n") + "\n")
     raise typer.Exit(code)
+
+
+def read_json(path: Path) -> Any:
+    """Parsed JSON from `path`, or a clean exit 2 naming what is wrong with the file."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        fail(f"{path}: cannot read file: {error.strerror}")
+    except UnicodeDecodeError:
+        fail(f"{path}: not a UTF-8 text file")
+    except json.JSONDecodeError as error:
+        fail(f"{path}:{error.lineno}: malformed JSON: {error.msg}")

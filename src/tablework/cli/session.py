@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tablework.cli.output import FormatOption, OutputFormat, fail, print_json
+from tablework.cli.output import FormatOption, OutputFormat, fail, print_json, read_json
 
 if TYPE_CHECKING:
     from tablework.session.simulator import Simulation
@@ -27,7 +26,7 @@ def simulate(
     from tablework.session.simulator import ScriptError
     from tablework.session.simulator import simulate as run_script
 
-    data = _read_json(script)
+    data = read_json(script)
     try:
         result = run_script(data)
     except ScriptError as error:
@@ -117,7 +116,12 @@ def _save(data: dict[str, Any], result: Simulation) -> str:
 
 
 def _print_text(result: Simulation, title_suffix: str) -> None:
-    from tablework.session.narrate import describe_guidance, summary_lines, timeline
+    from tablework.session.narrate import (
+        describe_guidance,
+        reason_lines,
+        summary_lines,
+        timeline,
+    )
     from tablework.session.summary import summarize
 
     protocol = result.protocol
@@ -126,19 +130,9 @@ def _print_text(result: Simulation, title_suffix: str) -> None:
         f"{protocol.title} - session {summary['session_index']} ({protocol.ref}){title_suffix}",
         " 0:00  Session started",
         f"       {describe_guidance(result.opening)}",
+        *(reason_lines(result.opening) if result.opening.action == "refused" else ()),
         *timeline([(s.event, s.guidance) for s in result.steps], protocol),
         "",
         *summary_lines(summary, protocol),
     ]
     sys.stdout.write("\n".join(lines) + "\n")
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        fail(f"{path}: cannot read file: {error.strerror}")
-    except UnicodeDecodeError:
-        fail(f"{path}: not a UTF-8 text file")
-    except json.JSONDecodeError as error:
-        fail(f"{path}:{error.lineno}: malformed JSON: {error.msg}")

@@ -314,6 +314,9 @@ class Protocol(Strict):
     metadata: Metadata = Field(description="Authors, licence and sharing.")
     reference: Reference | None = Field(default=None, description="Source it encodes.")
     scope: Scope = Field(description="Regions covered and refused.")
+    screening_ruleset: Slug | None = Field(
+        default=None, description="Id of the screening ruleset an intake must pass first."
+    )
     principles: tuple[Principle, ...] = Field(default=(), description="Rules of thumb.")
     supports: tuple[Support, ...] = Field(default=(), description="Positioning supports.")
     positions: tuple[Position, ...] = Field(min_length=1, description="Client positions.")

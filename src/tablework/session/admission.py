@@ -29,14 +29,14 @@ def screening_reason(modification: str, text: str) -> Reason:
 
 
 def blocked_reasons(state: State) -> Reasons:
-    """Why screening stops the session: each flag's advice, most severe first."""
+    """Why screening stops the session: the advice of each flag of the winning severity."""
     screening = state.screening or {}
-    disposition = str(screening.get("disposition", "")).replace("_", " ")
+    disposition = screening.get("disposition")
     flags = [f for f in screening.get("flags", []) if isinstance(f, dict)]
     reasons = tuple(
-        Reason(str(f.get("source") or f.get("id") or "screening"), str(f.get("advice", "")))
+        Reason(str(f.get("point") or f"screening:{f.get('id')}"), str(f["advice"]))
         for f in flags
-        if f.get("advice")
+        if f.get("severity") == disposition and f.get("advice")
     )
     return reasons or (
         Reason(
@@ -88,7 +88,7 @@ def _hard_reasons(state: State, area: str, technique_id: str, level: int) -> Rea
     if area in mods.avoid_areas:
         return (
             screening_reason(
-                f"avoid_area:{area}", "Screening says to avoid this area (skin lesion or wound)."
+                f"avoid_area:{area}", "Screening rules this area out for this client."
             ),
         )
     side = _side(protocol, area)
@@ -96,8 +96,7 @@ def _hard_reasons(state: State, area: str, technique_id: str, level: int) -> Rea
         return (
             screening_reason(
                 f"disable_technique:{technique_id}:{side}",
-                "Screening rules this technique out on this side (suspected "
-                "or recent clot in the leg).",
+                "Screening rules this technique out on this side of the body.",
             ),
         )
     if mods.cap_level is not None and level > mods.cap_level:

@@ -19,6 +19,13 @@ from tablework.session.guidance import Action, Guidance, Reason
 from tablework.session.state import State, Work, apply, start
 
 CHECK_IN_ALSO_DUE = "A check-in is also due now."
+BLOCKED_PROMPTS = {
+    "emergency": "DO NOT TREAT. Send the client to emergency care now.",
+    "urgent_referral": "Do not treat today: the client needs a doctor's review first.",
+    "no_session_today": "No session today: rebook when this has passed.",
+    "out_of_scope": "Not covered by this protocol: it guides lower-back work only.",
+    "": "Do not treat without a documented clearance.",
+}
 
 
 def replay(protocol: Protocol, events: Iterable[Event]) -> State:
@@ -51,9 +58,10 @@ def _decide(state: State, now: float) -> Guidance:
     if state.ended:
         return _ended(state)
     if state.blocked:
+        disposition = (state.screening or {}).get("disposition", "")
         return Guidance(
             "refused",
-            "Do not treat: screening says refer the client.",
+            BLOCKED_PROMPTS.get(disposition, BLOCKED_PROMPTS[""]),
             reasons=admission.blocked_reasons(state),
         )
     if state.refusal is not None:
@@ -142,6 +150,29 @@ def _position(state: State) -> Guidance:
     if mods.no_prone:
         reasons.append(
             admission.screening_reason("no_prone", "No lying face down for this client.")
+        )
+    not_asked = (state.screening or {}).get("not_asked") or []
+    if not_asked:
+        reasons.append(
+            Reason(
+                "screening:incomplete",
+                f"The screen is incomplete: {len(not_asked)} safety question(s) were not "
+                "asked. Ask them before treating.",
+            )
+        )
+    if state.clearance is not None:
+        clearance = state.clearance
+        reasons.append(
+            Reason(
+                "clearance",
+                f"Cleared to treat by {clearance.by} ({clearance.when}). {clearance.note}".strip(),
+            )
+        )
+    if mods.clinician_approval_advised:
+        reasons.append(
+            admission.screening_reason(
+                "clinician_approval_advised", "Check the client has their clinician's approval."
+            )
         )
     if mods.emphasize_hip_pillow and "hip_pillow_asis" in chosen.supports:
         reasons.append(

@@ -71,8 +71,16 @@ def timeline(steps: list[tuple[Event, Guidance]], protocol: Protocol) -> Iterato
         yield f"{clock(event.at)}  {describe_event(event, protocol)}"
         yield f"       {describe_guidance(guidance)}"
         if guidance.action == "refused":
-            for reason in guidance.reasons:
-                yield f"         {reason.point}: {reason.text}"
+            yield from reason_lines(guidance)
+
+
+def reason_lines(guidance: Guidance) -> Iterator[str]:
+    """Each distinct reason once, with every point that gives it."""
+    points: dict[str, list[str]] = {}
+    for reason in guidance.reasons:
+        points.setdefault(reason.text, []).append(reason.point)
+    for text, cited in points.items():
+        yield f"         {', '.join(cited)}: {text}"
 
 
 def summary_lines(summary: dict[str, Any], protocol: Protocol) -> Iterator[str]:
@@ -83,10 +91,14 @@ def summary_lines(summary: dict[str, Any], protocol: Protocol) -> Iterator[str]:
         yield f"  Pain: {_pain(before)} before, {_pain(after)} after"
     worked = ", ".join(protocol.area_name(a) for a in summary["areas_worked"]) or "none"
     yield f"  Areas worked: {worked}"
+    highest = "none" if summary["max_level"] is None else summary["max_level"]
     yield (
-        f"  Highest level: {summary['max_level']}; check-ins: {summary['check_ins']}; "
+        f"  Highest level: {highest}; check-ins: {summary['check_ins']}; "
         f"contact: {clock(summary['contact_seconds']).strip()}"
     )
+    if summary["clearance"]:
+        clearance = summary["clearance"]
+        yield f"  Cleared to treat by {clearance['by']} ({clearance['when']}): {clearance['note']}"
     for item in summary["reactive_areas"]:
         yield (
             f"  Reactive (tightened, left alone): {protocol.area_name(item['area'])} at "

@@ -15,6 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tablework.protocols.loader import UnknownProtocolError, get
 from tablework.protocols.schema import Protocol
+from tablework.screening.answers import AnswerError, Intake, parse_intake
+from tablework.screening.rules import bundled
+from tablework.screening.screen import ScreeningResult, screen
 from tablework.session.engine import advise
 from tablework.session.events import (
     Clearance,
@@ -46,6 +49,9 @@ class ScriptHeader(BaseModel):
     pain_before: int | None = Field(default=None, ge=0, le=10)
     modifications: tuple[str, ...] = ()
     clearance: Clearance | None = None
+    intake: dict[str, Any] | None = Field(
+        default=None, description="An intake ({'answers': {...}}) to screen before starting."
+    )
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,7 @@ class Simulation:
     """A whole simulated session: the opening guidance, each step, and the final state."""
 
     protocol: Protocol
+    opening_event: SessionStarted
     opening: Guidance
     steps: tuple[Step, ...]
     state: State
@@ -73,7 +80,7 @@ class Simulation:
         from tablework.session.summary import summarize
 
         return {
-            "start": {"guidance": self.opening.as_json()},
+            "start": {"event": event_json(self.opening_event), "guidance": self.opening.as_json()},
             "trace": [step.as_json() for step in self.steps],
             "summary": summarize(self.state),
         }
@@ -87,16 +94,35 @@ def parse_header(script: Any) -> ScriptHeader:
 
 
 def opening_event(header: ScriptHeader, protocol: Protocol) -> SessionStarted:
-    """The `session_started` event a script's header stands for."""
+    """The `session_started` event a script's header stands for, screening included."""
+    modifications = header.modifications
+    pain_before = header.pain_before
+    screening = None
+    if header.intake is not None:
+        result, intake = _screen(header.intake, protocol)
+        screening = result.as_json()
+        modifications = tuple(dict.fromkeys((*modifications, *result.modifications)))
+        if pain_before is None:
+            pain_before = intake.answers.pain_now
     return SessionStarted(
         at=0,
         protocol=protocol.ref,
-        client=None,
         session_index=header.session_index,
-        modifications=header.modifications,
+        screening=screening,
+        modifications=modifications,
         clearance=header.clearance,
-        pain_before=header.pain_before,
+        pain_before=pain_before,
     )
+
+
+def _screen(data: dict[str, Any], protocol: Protocol) -> tuple[ScreeningResult, Intake]:
+    try:
+        intake = parse_intake(data)
+    except AnswerError as error:
+        raise ScriptError(f"intake: {error}") from None
+    if protocol.screening_ruleset is None:
+        raise ScriptError(f"{protocol.ref} names no screening ruleset to run the intake through")
+    return screen(intake.answers, bundled(protocol.screening_ruleset)), intake
 
 
 def simulate(script: Any) -> Simulation:
@@ -106,12 +132,15 @@ def simulate(script: Any) -> Simulation:
     if not isinstance(raw_events, list):
         raise ScriptError("'events' must be a list of events")
     protocol = _protocol(header.protocol)
-    state = _start(header, protocol)
-    return run(protocol, state, _events(raw_events))
+    return run(protocol, opening_event(header, protocol), _events(raw_events))
 
 
-def run(protocol: Protocol, state: State, events: Iterable[Event]) -> Simulation:
-    """Apply `events` to a started session, keeping the guidance after each one."""
+def run(protocol: Protocol, opening_event: SessionStarted, events: Iterable[Event]) -> Simulation:
+    """Start a session and apply `events`, keeping the guidance after each one."""
+    try:
+        state = start(opening_event, protocol)
+    except EventError as error:
+        raise ScriptError(f"session_started: {error}") from None
     opening = advise(state)
     steps = []
     for index, event in enumerate(events):
@@ -120,7 +149,7 @@ def run(protocol: Protocol, state: State, events: Iterable[Event]) -> Simulation
         except EventError as error:
             raise ScriptError(f"events[{index}]: {error}") from None
         steps.append(Step(event, advise(state)))
-    return Simulation(protocol, opening, tuple(steps), state)
+    return Simulation(protocol, opening_event, opening, tuple(steps), state)
 
 
 def _header(data: dict[str, Any]) -> ScriptHeader:
@@ -135,13 +164,6 @@ def _protocol(ref: str) -> Protocol:
         return get(ref)
     except UnknownProtocolError as error:
         raise ScriptError(str(error.args[0])) from None
-
-
-def _start(header: ScriptHeader, protocol: Protocol) -> State:
-    try:
-        return start(opening_event(header, protocol), protocol)
-    except EventError as error:
-        raise ScriptError(f"script header: {error}") from None
 
 
 def _events(raw_events: list[Any]) -> Iterator[Event]:

@@ -50,6 +50,15 @@ class StoredEvent:
 
 
 @dataclass(frozen=True)
+class ClientRow:
+    """A client as listed: id, display name and when they were added."""
+
+    id: str
+    display_name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class SessionRow:
     """A session's header row."""
 
@@ -78,9 +87,11 @@ class Store:
             )
         return client_id
 
-    def client_ids(self) -> list[str]:
+    def clients(self) -> list[ClientRow]:
+        """Every client, oldest first."""
         with self.engine.connect() as conn:
-            return list(conn.scalars(select(clients.c.id).order_by(clients.c.created_at)))
+            rows = conn.execute(select(clients).order_by(clients.c.created_at, clients.c.id))
+            return [ClientRow(r.id, r.display_name, aware(r.created_at)) for r in rows]
 
     def create_session(self, client_id: str, protocol: str, session_index: int) -> str:
         """Create an empty session for a client; return its id."""
@@ -105,7 +116,7 @@ class Store:
         if row is None:
             raise NotFound(f"no session with id {session_id}")
         return SessionRow(
-            row.id, row.client_id, row.protocol, row.session_index, _aware(row.started_at)
+            row.id, row.client_id, row.protocol, row.session_index, aware(row.started_at)
         )
 
     def append(
@@ -213,12 +224,12 @@ def _stored(row: Any) -> StoredEvent:
         row.seq,
         parse_event(row.payload),
         row.actor,
-        _aware(row.recorded_at),
+        aware(row.recorded_at),
         row.idempotency_key,
     )
 
 
-def _aware(value: datetime) -> datetime:
+def aware(value: datetime) -> datetime:
     # SQLite hands back naive datetimes; everything is stored in UTC.
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 

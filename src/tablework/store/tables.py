@@ -60,3 +60,22 @@ events = Table(
     UniqueConstraint("session_id", "seq", name="uq_events_session_seq"),
     UniqueConstraint("session_id", "idempotency_key", name="uq_events_session_idempotency"),
 )
+
+intakes = Table(
+    "intakes",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("client_id", String(32), ForeignKey("clients.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("intake", JSON, nullable=False),
+    Column("screening", JSON, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("client_id", "version", name="uq_intakes_client_version"),
+)
+
+session_intakes = Table(
+    "session_intakes",
+    metadata,
+    Column("session_id", String(32), ForeignKey("sessions.id"), primary_key=True),
+    Column("intake_id", String(32), ForeignKey("intakes.id"), nullable=False),
+)

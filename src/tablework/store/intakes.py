@@ -1,0 +1,98 @@
+"""Versioned intakes: each new intake for a client is a new version; none is overwritten."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from tablework.store.database import WRITE
+from tablework.store.repo import NotFound, Store, aware
+from tablework.store.tables import clients, intakes, session_intakes
+
+MAX_ATTEMPTS = 10
+
+
+@dataclass(frozen=True)
+class StoredIntake:
+    """One version of a client's intake, with the screening result it produced."""
+
+    id: str
+    client_id: str
+    version: int
+    intake: dict[str, Any]
+    screening: dict[str, Any]
+    recorded_at: datetime
+
+
+def add_intake(
+    store: Store, client_id: str, intake: dict[str, Any], screening: dict[str, Any]
+) -> StoredIntake:
+    """Store a new version of the client's intake."""
+    for _ in range(MAX_ATTEMPTS):
+        try:
+            return _add_once(store, client_id, intake, screening)
+        except IntegrityError:
+            continue  # another writer took this version number; take the next
+    raise RuntimeError(f"could not add an intake for client {client_id}")
+
+
+def _add_once(
+    store: Store, client_id: str, intake: dict[str, Any], screening: dict[str, Any]
+) -> StoredIntake:
+    with store.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        if conn.scalar(select(clients.c.id).where(clients.c.id == client_id)) is None:
+            raise NotFound(f"no client with id {client_id}")
+        last = conn.scalar(
+            select(func.max(intakes.c.version)).where(intakes.c.client_id == client_id)
+        )
+        stored = StoredIntake(
+            uuid.uuid4().hex, client_id, (last or 0) + 1, intake, screening, store.clock()
+        )
+        conn.execute(
+            insert(intakes).values(
+                id=stored.id,
+                client_id=client_id,
+                version=stored.version,
+                intake=intake,
+                screening=screening,
+                recorded_at=stored.recorded_at,
+            )
+        )
+    return stored
+
+
+def intake_versions(store: Store, client_id: str) -> list[StoredIntake]:
+    """Every intake version of a client, oldest first."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(intakes).where(intakes.c.client_id == client_id).order_by(intakes.c.version)
+        ).all()
+    return [_row(row) for row in rows]
+
+
+def link_session(store: Store, session_id: str, intake_id: str) -> None:
+    """Record which intake a session was screened with."""
+    with store.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        conn.execute(insert(session_intakes).values(session_id=session_id, intake_id=intake_id))
+
+
+def session_intake(store: Store, session_id: str) -> StoredIntake | None:
+    """The intake a session was screened with, if any."""
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            select(intakes)
+            .join(session_intakes, session_intakes.c.intake_id == intakes.c.id)
+            .where(session_intakes.c.session_id == session_id)
+        ).first()
+    return _row(row) if row is not None else None
+
+
+def _row(row: Any) -> StoredIntake:
+    return StoredIntake(
+        row.id, row.client_id, row.version, row.intake, row.screening, aware(row.recorded_at)
+    )
