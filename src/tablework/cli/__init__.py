@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import typer
 
-from tablework.cli import client, db, instrument, protocol, screen, session
+from tablework.cli import (
+    client,
+    db,
+    demo,
+    export,
+    instrument,
+    note,
+    protocol,
+    screen,
+    session,
+)
 
 app = typer.Typer(
     name="tablework",
@@ -23,6 +33,10 @@ app.add_typer(db.app, name="db")
 app.add_typer(client.app, name="client")
 app.add_typer(client.intake_app, name="intake")
 app.add_typer(instrument.app, name="instrument")
+app.add_typer(note.app, name="note")
+app.add_typer(export.app, name="export")
+app.command("outcomes")(export.outcomes_command)
+app.command("demo")(demo.demo_command)
 app.command("screen")(screen.screen_command)
 
 

@@ -347,12 +347,17 @@ class Protocol(Strict):
     def area_name(self, area_id: str) -> str:
         """The area's plain name in lower case, for sentences (the id if unknown)."""
         area = self.area(area_id)
-        return area.name.lower() if area else area_id
+        return sentence_case(area.name) if area else area_id
 
     def technique_name(self, technique_id: str) -> str:
         """The technique's plain name in lower case, for sentences (the id if unknown)."""
         technique = self.technique(technique_id)
-        return technique.name.lower() if technique else technique_id
+        return sentence_case(technique.name) if technique else technique_id
+
+    def support_name(self, support_id: str) -> str:
+        """The support's plain name in lower case, for sentences (the id if unknown)."""
+        support = next((s for s in self.supports if s.id == support_id), None)
+        return sentence_case(support.name) if support else support_id.replace("_", " ")
 
     @cached_property
     def _techniques_by_id(self) -> dict[str, Technique]:
@@ -366,6 +371,11 @@ class Protocol(Strict):
         """The escalation cap that applies to session number `session_index`."""
         caps = [c for c in self.escalation.max_level_by_session if c.from_session <= session_index]
         return caps[-1].max_level if caps else self.escalation.start_level
+
+
+def sentence_case(name: str) -> str:
+    """A name for the middle of a sentence: first letter lowered, acronyms (SI, ASIS) kept."""
+    return name[:1].lower() + name[1:]
 
 
 MODELS: tuple[type[BaseModel], ...] = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tablework.protocols.schema import Phase, Position, Protocol, Sourced, Technique
+from tablework.protocols.schema import Phase, Position, Protocol, Sourced, Technique, sentence_case
 from tablework.session.guidance import Reason
 
 if TYPE_CHECKING:
@@ -127,7 +127,9 @@ def _soft_reasons(state: State, area: str, technique_id: str, level: int) -> Rea
         reasons.append(cite(technique, f"{technique.name} needs another position."))
     elif not reachable(state, area):
         position = _position(state)
-        reasons.append(cite(position, f"This area is out of reach: {position.name.lower()}."))
+        reasons.append(
+            cite(position, f"This area is out of reach: {sentence_case(position.name)}.")
+        )
     if level not in technique.levels:
         reasons.append(
             cite(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from tablework.protocols.schema import Phase, Protocol, Technique
+from tablework.protocols.schema import Phase, Protocol, Technique, sentence_case
 from tablework.session import admission
 from tablework.session.admission import cite
 from tablework.session.events import Event, EventError, SessionStarted
@@ -183,7 +183,7 @@ def _position(state: State) -> Guidance:
         )
     return Guidance(
         "position_client",
-        f"Position the client: {chosen.name.lower()}; let them adjust the supports.",
+        f"Position the client: {sentence_case(chosen.name)}; let them adjust the supports.",
         position=chosen.id,
         supports=chosen.supports,
         reasons=tuple(reasons),
@@ -199,7 +199,7 @@ def _adjust_supports(state: State) -> Guidance | None:
         return None
     supports = [s for s in protocol.supports if s.id in position.supports]
     if missing:
-        names = ", ".join(s.name.lower() for s in supports if s.id in missing)
+        names = ", ".join(sentence_case(s.name) for s in supports if s.id in missing)
         prompt = f"Add the {names}, then let the client adjust it."
     else:
         prompt = "Invite the client to shift the supports until the back feels easiest."
@@ -313,7 +313,7 @@ def _next(state: State) -> Guidance:
     verb = "Move to" if state.worked_before else "Begin on"
     return Guidance(
         action,
-        f"{verb} {protocol.area_name(area)}: {technique.name.lower()}, level {level}.",
+        f"{verb} {protocol.area_name(area)}: {sentence_case(technique.name)}, level {level}.",
         area=area,
         technique=technique.id,
         level=level,

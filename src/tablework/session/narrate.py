@@ -31,7 +31,7 @@ def describe_event(event: Event, protocol: Protocol) -> str:
     if isinstance(event, SessionStarted):
         return f"Session {event.session_index} started under {event.protocol}"
     if isinstance(event, Positioned):
-        supports = ", ".join(_support(protocol, s) for s in event.supports) or "no supports"
+        supports = ", ".join(protocol.support_name(s) for s in event.supports) or "no supports"
         adjusted = ", client adjusted" if event.client_adjusted else ""
         return f"Positioned {event.position.replace('_', ' ')} ({supports}{adjusted})"
     if isinstance(event, WorkStarted):
@@ -113,8 +113,3 @@ def summary_lines(summary: dict[str, Any], protocol: Protocol) -> Iterator[str]:
 
 def _pain(value: int | None) -> str:
     return "not rated" if value is None else f"{value}/10"
-
-
-def _support(protocol: Protocol, support_id: str) -> str:
-    support = next((s for s in protocol.supports if s.id == support_id), None)
-    return support.name.lower() if support else support_id.replace("_", " ")

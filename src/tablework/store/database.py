@@ -74,7 +74,7 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-HEAD = "0002"
+HEAD = "0003"
 
 
 class SchemaOutOfDate(RuntimeError):

@@ -13,6 +13,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -78,4 +79,32 @@ session_intakes = Table(
     metadata,
     Column("session_id", String(32), ForeignKey("sessions.id"), primary_key=True),
     Column("intake_id", String(32), ForeignKey("intakes.id"), nullable=False),
+)
+
+note_versions = Table(
+    "note_versions",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("session_id", String(32), ForeignKey("sessions.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("author", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("digest", String(64), nullable=True),
+    UniqueConstraint("session_id", "version", name="uq_note_versions_session_version"),
+)
+
+note_addenda = Table(
+    "note_addenda",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("session_id", String(32), ForeignKey("sessions.id"), nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("text", Text, nullable=False),
 )

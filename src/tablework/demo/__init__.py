@@ -1,0 +1,90 @@
+"""`tablework demo`: invented clients and sessions that show every feature.
+
+Responders and non-responders, a reactive area, a deviation with its reason, a red-flag
+referral, a pregnancy modification, a cleared referral, signed notes with an addendum.
+Every name is invented; display names end in "(demo)" so demo data is easy to spot.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from importlib import resources
+from typing import Any
+
+from tablework import charting, recorder
+from tablework.screening import screen
+from tablework.screening.answers import parse_intake
+from tablework.screening.rules import bundled
+from tablework.session.simulator import ScriptHeader, opening_event, simulate
+from tablework.store import notes
+from tablework.store.intakes import add_intake
+from tablework.store.repo import Clock, Store
+
+MARK = " (demo)"
+THERAPIST = "Demo Therapist, LMT (invented)"
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    clients: int
+    sessions: int
+    already_present: bool
+
+
+def load_scenarios() -> list[dict[str, Any]]:
+    text = (resources.files("tablework.demo") / "sessions.json").read_text(encoding="utf-8")
+    clients: list[dict[str, Any]] = json.loads(text)["clients"]
+    return clients
+
+
+def fill(store: Store, now: datetime) -> DemoSummary:
+    """Add the demo clients and sessions, unless they are already there."""
+    if any(c.display_name.endswith(MARK) for c in store.clients()):
+        return DemoSummary(0, 0, already_present=True)
+    sessions = 0
+    scenarios = load_scenarios()
+    for scenario in scenarios:
+        client_id = store.add_client(scenario["client"] + MARK)
+        for planned in scenario["sessions"]:
+            when = now - timedelta(days=planned["days_ago"])
+            _add_session(Store(store.engine, clock=_fixed(when)), client_id, planned)
+            sessions += 1
+    return DemoSummary(len(scenarios), sessions, already_present=False)
+
+
+def _fixed(when: datetime) -> Clock:
+    """A clock stopped at `when`, so demo sessions land on past days."""
+    return lambda: when
+
+
+def _add_session(store: Store, client_id: str, planned: dict[str, Any]) -> None:
+    script = planned["script"]
+    result = simulate(script)  # the same checks a live session would get
+    header = ScriptHeader.model_validate({k: v for k, v in script.items() if k != "events"})
+    intake_id = None
+    if header.intake is not None:
+        intake = parse_intake(header.intake)
+        screening = screen(intake.answers, bundled("low-back"))
+        intake_id = add_intake(
+            store,
+            client_id,
+            intake.model_dump(mode="json", exclude_unset=True),
+            screening.as_json(),
+        ).id
+    opened = recorder.open_session(
+        store,
+        client_id,
+        opening_event(header, result.protocol),
+        intake_id=intake_id,
+        actor=THERAPIST,
+    )
+    session_id = opened.stored.session_id
+    for step in result.steps:
+        recorder.record(store, session_id, step.event, actor=THERAPIST)
+    notes.save(store, session_id, charting.load_session(store, session_id).soap().as_json())
+    if planned.get("sign"):
+        notes.sign(store, session_id, THERAPIST)
+    if planned.get("addendum"):
+        notes.add_addendum(store, session_id, THERAPIST, planned["addendum"])

@@ -1,0 +1,170 @@
+"""Session notes in the store: draft and edits as versions, one signed version, addenda.
+
+Nothing is overwritten. Signing stores the author, time and the SHA-256 digest of the
+canonical note; after that the database refuses new versions and the application offers
+addenda instead. `verify` recomputes the digest to catch a note altered behind our back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from tablework.documents.signing import digest
+from tablework.store.database import WRITE
+from tablework.store.repo import Store, aware
+from tablework.store.tables import note_addenda, note_versions
+
+
+class NoteLocked(RuntimeError):
+    """The note is signed: it cannot be edited, only added to."""
+
+
+class NoNote(LookupError):
+    """The session has no note yet (or no signed note, for an addendum)."""
+
+
+@dataclass(frozen=True)
+class NoteVersion:
+    session_id: str
+    version: int
+    kind: str
+    body: dict[str, Any]
+    author: str | None
+    created_at: datetime
+    digest: str | None
+
+
+@dataclass(frozen=True)
+class Addendum:
+    author: str
+    created_at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Whether the signed note still matches its digest."""
+
+    ok: bool
+    stored: str
+    computed: str
+
+
+def versions(store: Store, session_id: str) -> list[NoteVersion]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(note_versions)
+            .where(note_versions.c.session_id == session_id)
+            .order_by(note_versions.c.version)
+        ).all()
+    return [
+        NoteVersion(
+            r.session_id, r.version, r.kind, r.body, r.author, aware(r.created_at), r.digest
+        )
+        for r in rows
+    ]
+
+
+def current(store: Store, session_id: str) -> NoteVersion | None:
+    """The latest version of the session's note, if there is one."""
+    found = versions(store, session_id)
+    return found[-1] if found else None
+
+
+def save(
+    store: Store, session_id: str, body: dict[str, Any], author: str | None = None
+) -> NoteVersion:
+    """Store `body` as the next version (the first is the draft, later ones edits)."""
+    latest = current(store, session_id)
+    if latest is not None and latest.kind == "signed":
+        raise NoteLocked("the note is signed: add an addendum instead")
+    kind = "draft" if latest is None else "edit"
+    return _insert(store, session_id, kind, body, author, None)
+
+
+def sign(store: Store, session_id: str, author: str) -> NoteVersion:
+    """Sign the latest version: lock it and store its digest."""
+    latest = current(store, session_id)
+    if latest is None:
+        raise NoNote("there is no note to sign: draft it first")
+    if latest.kind == "signed":
+        raise NoteLocked("the note is already signed")
+    signed_at = store.clock()
+    return _insert(
+        store,
+        session_id,
+        "signed",
+        latest.body,
+        author,
+        digest(session_id, latest.body, author, signed_at),
+        signed_at,
+    )
+
+
+def add_addendum(store: Store, session_id: str, author: str, text: str) -> Addendum:
+    """Append a correction or addition to a signed note."""
+    latest = current(store, session_id)
+    if latest is None or latest.kind != "signed":
+        raise NoNote("addenda follow a signed note; edit the draft instead")
+    addendum = Addendum(author, store.clock(), text)
+    with store.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        conn.execute(
+            insert(note_addenda).values(
+                session_id=session_id, author=author, created_at=addendum.created_at, text=text
+            )
+        )
+    return addendum
+
+
+def addenda(store: Store, session_id: str) -> list[Addendum]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(note_addenda)
+            .where(note_addenda.c.session_id == session_id)
+            .order_by(note_addenda.c.id)
+        ).all()
+    return [Addendum(r.author, aware(r.created_at), r.text) for r in rows]
+
+
+def verify(store: Store, session_id: str) -> Verification:
+    """Recompute the signed note's digest and compare it with the stored one."""
+    signed = next((v for v in versions(store, session_id) if v.kind == "signed"), None)
+    if signed is None or signed.author is None or signed.digest is None:
+        raise NoNote("the session has no signed note")
+    computed = digest(session_id, signed.body, signed.author, signed.created_at)
+    return Verification(computed == signed.digest, signed.digest, computed)
+
+
+def _insert(
+    store: Store,
+    session_id: str,
+    kind: str,
+    body: dict[str, Any],
+    author: str | None,
+    note_digest: str | None,
+    created_at: datetime | None = None,
+) -> NoteVersion:
+    created = created_at or store.clock()
+    with store.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        last = conn.scalar(
+            select(func.max(note_versions.c.version)).where(
+                note_versions.c.session_id == session_id
+            )
+        )
+        version = (last or 0) + 1
+        conn.execute(
+            insert(note_versions).values(
+                session_id=session_id,
+                version=version,
+                kind=kind,
+                body=body,
+                author=author,
+                created_at=created,
+                digest=note_digest,
+            )
+        )
+    return NoteVersion(session_id, version, kind, body, author, created, note_digest)
