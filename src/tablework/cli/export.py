@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -17,6 +18,7 @@ from tablework.cli.output import fail, print_json
 
 if TYPE_CHECKING:
     from tablework.charting import SessionDocuments
+    from tablework.outcomes import Rate, SessionOutcome
     from tablework.store.repo import ClientRow, Store
 
 app = typer.Typer(help="Export FHIR, PDF and iCalendar files.", no_args_is_help=True)
@@ -111,17 +113,16 @@ def outcomes_command(
         _print_rates(rates, len(sessions))
 
 
-def _by_protocol_id(outcome: Any) -> Any:
-    from dataclasses import replace
-
+def _by_protocol_id(outcome: SessionOutcome) -> SessionOutcome:
+    """Rates are per protocol, across its versions; each session keeps its pinned version."""
     return replace(outcome, protocol=outcome.protocol.split("@")[0])
 
 
-def _session_json(outcome: Any) -> dict[str, Any]:
-    return {**outcome.__dict__, "change": outcome.change}
+def _session_json(outcome: SessionOutcome) -> dict[str, Any]:
+    return {**asdict(outcome), "change": outcome.change}
 
 
-def _csv(sessions: list[Any]) -> str:
+def _csv(sessions: list[SessionOutcome]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(
@@ -164,7 +165,7 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _print_rates(rates: list[Any], total: int) -> None:
+def _print_rates(rates: list[Rate], total: int) -> None:
     if not rates:
         typer.echo(f"No rated sessions yet ({total} session(s) without pain before and after).")
         return
