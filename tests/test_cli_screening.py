@@ -98,6 +98,8 @@ def test_an_intake_for_an_unknown_client_exits_2(
     monkeypatch.setenv("TABLEWORK_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
     result = cli.invoke(app, ["intake", "add", "0" * 32, str(INTAKES / "incomplete.json")])
     assert result.exit_code == 2 and "no client" in result.output
+    listed = cli.invoke(app, ["intake", "list", "0" * 32])
+    assert listed.exit_code == 2 and "no client" in listed.output
 
 
 def test_instrument_validate_and_list(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -82,8 +82,14 @@ def list_intakes(
 ) -> None:
     """List a client's intake versions, oldest first, with their screening outcome."""
     from tablework.store.intakes import intake_versions
+    from tablework.store.repo import NotFound
 
-    versions = intake_versions(open_store(), client_id)
+    store = open_store()
+    try:
+        store.client(client_id)
+    except NotFound:
+        fail(f"error: no client with id {client_id}")
+    versions = intake_versions(store, client_id)
     if output is OutputFormat.json:
         print_json(
             [

@@ -182,10 +182,12 @@ def _print_rates(rates: list[Rate], total: int) -> None:
 
 
 def _client(store: Store, client_id: str) -> ClientRow:
-    row = next((c for c in store.clients() if c.id == client_id), None)
-    if row is None:
+    from tablework.store.repo import NotFound
+
+    try:
+        return store.client(client_id)
+    except NotFound:
         fail(f"error: no client with id {client_id}")
-    return row
 
 
 def _session(store: Store, session_id: str) -> SessionDocuments:

@@ -87,6 +87,14 @@ class Store:
             )
         return client_id
 
+    def client(self, client_id: str) -> ClientRow:
+        """One client by id; NotFound if there is none."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(clients).where(clients.c.id == client_id)).first()
+        if row is None:
+            raise NotFound(f"no client with id {client_id}")
+        return ClientRow(row.id, row.display_name, aware(row.created_at))
+
     def clients(self) -> list[ClientRow]:
         """Every client, oldest first."""
         with self.engine.connect() as conn:
