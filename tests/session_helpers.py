@@ -42,6 +42,7 @@ def begin(
     pain_before: int | None = None,
     screening: dict[str, Any] | None = None,
     clearance: dict[str, Any] | None = None,
+    history: dict[str, Any] | None = None,
 ) -> State:
     protocol = protocol or get(LBS)
     return start(
@@ -54,6 +55,7 @@ def begin(
                 "pain_before": pain_before,
                 "screening": screening,
                 "clearance": clearance,
+                "history": history,
             }
         ),
         protocol,
@@ -71,8 +73,18 @@ def positioned(state: State | None = None, at: float = 10) -> State:
     return apply(state, parse_event({**PRONE, "at": at}))
 
 
-def warmed_up(session_index: int = 1, modifications: tuple[str, ...] = ()) -> State:
+SETTLED_LAST_TIME = {"sessions": [{"pain_before": 7, "pain_after": 4, "reactive_areas": []}]}
+"""A history in which the back settled last time: QL joins the plan (CLINICAL.md 10)."""
+
+
+def warmed_up(
+    session_index: int = 1,
+    modifications: tuple[str, ...] = (),
+    history: dict[str, Any] | None = None,
+) -> State:
     """Positioned, guarding areas settled, so escalation and later phases can be tested."""
-    state = positioned(begin(session_index=session_index, modifications=modifications))
+    state = positioned(
+        begin(session_index=session_index, modifications=modifications, history=history)
+    )
     state, _ = run(state, work(20, "gluteals-left", "still-hold", 1), good(50), good(100))
     return state

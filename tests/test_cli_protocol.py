@@ -15,7 +15,9 @@ PROTOCOLS = Path(__file__).parent / "data" / "protocols"
 def test_list_names_the_bundled_protocol(cli: CliRunner) -> None:
     result = cli.invoke(app, ["protocol", "list", "--format", "json"])
     assert result.exit_code == 0
-    assert [p["id"] for p in json.loads(result.output)] == ["acute-low-back-spasm"]
+    listed = json.loads(result.output)
+    assert {p["id"] for p in listed} == {"acute-low-back-spasm"}
+    assert {p["version"]: p["status"] for p in listed} == {"1.0.0": "retired", "1.1.0": "active"}
 
 
 def test_show_json_names_every_point_from_p1_to_p16(cli: CliRunner) -> None:

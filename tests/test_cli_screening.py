@@ -33,7 +33,9 @@ def test_screen_text_on_an_emergency_says_do_not_treat_on_the_first_line(cli: Cl
 
 def test_screen_text_says_when_the_screen_is_incomplete(cli: CliRunner) -> None:
     result = cli.invoke(app, ["screen", str(INTAKES / "incomplete.json")])
-    assert "SCREEN INCOMPLETE" in result.output.splitlines()[0]
+    lines = result.output.splitlines()
+    assert lines[0].startswith("DO NOT TREAT YET")  # its emergency questions were not asked
+    assert "SCREEN INCOMPLETE" in lines[1]
 
 
 @pytest.mark.parametrize(

@@ -134,6 +134,8 @@ def test_acute_safe_stretches_are_the_gentle_ones(protocol: Protocol) -> None:
     assert {x.id for x in protocol.home_care if x.acute_safe} == {
         "knee-to-chest",
         "supported-figure-4",
+        "side-lying-knee-draw",
+        "seated-figure-4",
     }
 
 

@@ -72,7 +72,7 @@ def test_a_wrong_plane_for_a_motion_is_rejected() -> None:
         "home_care:\n"
         "  - id: s\n    name: S\n    plane: frontal\n    motion: flexion\n    lengthens: x\n"
         "    instructions: y\n    dose: {hold_seconds: [10, 30], repetitions: [2, 4], "
-        "frequency: daily}\n    acute_safe: true\n    sources: [R1]\n"
+        "frequency: daily}\n    acute_safe: true\n    posture: seated\n    sources: [R1]\n"
     )
     with pytest.raises(ProtocolError, match="not in the frontal plane"):
         load_text(text)
@@ -98,9 +98,10 @@ def test_a_deferred_technique_must_say_why() -> None:
         load_text(text)
 
 
-def test_get_finds_by_id_and_by_exact_version() -> None:
-    assert get("acute-low-back-spasm").version == "1.0.0"
-    assert get("acute-low-back-spasm@1.0.0").id == "acute-low-back-spasm"
+def test_get_finds_the_active_version_by_id_and_any_by_exact_version() -> None:
+    assert get("acute-low-back-spasm").version == "1.1.0"
+    retired = get("acute-low-back-spasm@1.0.0")
+    assert retired.id == "acute-low-back-spasm" and retired.status == "retired"
 
 
 @pytest.mark.parametrize("ref", ["nope", "acute-low-back-spasm@9.9.9"])

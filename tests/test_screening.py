@@ -32,11 +32,16 @@ def test_vignette(case: dict[str, Any]) -> None:
     assert result.disposition == case["disposition"]
     assert sorted(f.id for f in result.flags) == case["flags"]
     assert sorted(result.modifications) == case["modifications"]
-    if case.get("incomplete"):
+    if case.get("incomplete") or case.get("incomplete_over_complete"):
         assert set(case["not_asked_includes"]) <= set(result.not_asked)
         assert not result.complete
     else:
         assert result.not_asked == ()
+    if "emergency_not_asked" in case:
+        assert list(result.emergency_not_asked) == case["emergency_not_asked"]
+        assert result.blocks_session
+    elif not case.get("incomplete"):
+        assert result.emergency_not_asked == ()
 
 
 def test_there_are_at_least_forty_vignettes() -> None:
@@ -101,8 +106,17 @@ def test_the_emergency_report_says_do_not_treat_first() -> None:
     assert first_line.startswith("DO NOT TREAT") and "emergency department" in first_line
 
 
-def test_an_incomplete_clear_screen_never_reads_as_proceed() -> None:
+def test_an_unasked_emergency_question_reads_as_do_not_treat() -> None:
     text = report(screen(parse_answers({"region": "lumbar"}), RULES))
+    assert text.startswith("DO NOT TREAT YET")
+    assert "SCREEN INCOMPLETE" in text and "PROCEED" not in text
+
+
+def test_an_incomplete_clear_screen_never_reads_as_proceed() -> None:
+    answers = {**DATA["complete_intake"], "anticoagulants": None}
+    result = screen(parse_answers(answers), RULES)
+    assert result.not_asked == ("anticoagulants",) and not result.blocks_session
+    text = report(result)
     assert text.startswith("SCREEN INCOMPLETE")
     assert "PROCEED" not in text.splitlines()[0]
 

@@ -6,7 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from session_helpers import PRONE, begin, ev, good, positioned, run, warmed_up, work
+from session_helpers import (
+    PRONE,
+    SETTLED_LAST_TIME,
+    begin,
+    ev,
+    good,
+    positioned,
+    run,
+    warmed_up,
+    work,
+)
 from tablework.protocols.loader import load_file
 from tablework.session.engine import advise, replay
 from tablework.session.events import EventError, parse_event
@@ -220,20 +230,35 @@ def test_lighter_means_decrease_level() -> None:
     assert guidance.action == "continue"
 
 
-def test_a_rise_in_pain_means_decrease_level() -> None:
+def test_a_small_rise_in_pain_means_decrease_level() -> None:
     state = begin(pain_before=5)
     _, guidance = run(
+        positioned(state),
+        work(20, "gluteals-left", level=1),
+        good(80),
+        good(150),
+        work(160, "gluteals-left", level=2),
+        ev("check_in", 190, pressure="good", pain=6),
+    )
+    assert guidance.action == "decrease_level" and guidance.level == 1
+
+
+def test_a_rise_of_two_points_pauses_and_closes_the_area() -> None:
+    state = begin(pain_before=5)
+    state, guidance = run(
         positioned(state), work(20, "gluteals-left"), ev("check_in", 50, pressure="good", pain=7)
     )
-    assert guidance.action == "decrease_level"
+    assert guidance.action == "pause" and guidance.area == "gluteals-left"
+    assert "P2" in points(guidance) and state.work is None
+    assert "gluteals-left" in state.closed_areas
 
 
-def test_stop_means_stop_now() -> None:
+def test_stop_means_hands_off_and_ask() -> None:
     state, guidance = run(
         positioned(), work(20, "gluteals-left"), ev("check_in", 30, pressure="stop")
     )
-    assert guidance.action == "stop_area" and guidance.area == "gluteals-left"
-    assert state.work is None
+    assert guidance.action == "pause" and guidance.area == "gluteals-left"
+    assert state.work is None and "P8" in points(guidance)
 
 
 # Tightening (P9)
@@ -295,7 +320,7 @@ def test_rocking_is_allowed_from_session_two() -> None:
 
 def test_ql_pressure_is_allowed_from_session_two_when_settled() -> None:
     state, _ = run(
-        warmed_up(session_index=2),
+        warmed_up(session_index=2, history=SETTLED_LAST_TIME),
         work(200, "gluteals-left", level=1),
         good(330),
         good(340),

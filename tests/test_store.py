@@ -191,7 +191,7 @@ def test_a_stored_session_replays_to_the_live_state(store: Store) -> None:
 def test_the_session_pins_its_protocol_version(store: Store) -> None:
     client = store.add_client("Invented Client")
     opened = recorder.open_session(store, client, OPENING)
-    assert store.session(opened.stored.session_id).protocol == "acute-low-back-spasm@1.0.0"
+    assert store.session(opened.stored.session_id).protocol == "acute-low-back-spasm@1.1.0"
 
 
 def test_an_invalid_event_is_refused_and_nothing_is_stored(store: Store) -> None:

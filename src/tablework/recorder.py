@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from tablework.protocols.loader import get
 from tablework.protocols.schema import Protocol
 from tablework.session.engine import advise, replay
-from tablework.session.events import Event, EventError, SessionStarted
+from tablework.session.events import Event, EventError, History, PastSession, SessionStarted
 from tablework.session.guidance import Guidance
 from tablework.session.simulator import Simulation, run
 from tablework.session.state import State, apply, start
@@ -40,7 +40,12 @@ def open_session(
 ) -> Recorded:
     """Create a session for a client from its `session_started` event."""
     protocol = get(opening.protocol)
-    pinned = opening.model_copy(update={"protocol": protocol.ref})
+    update: dict[str, object] = {"protocol": protocol.ref}
+    if opening.history is None:
+        history = history_for(store, client_id, protocol.id)
+        if history.sessions:
+            update["history"] = history
+    pinned = opening.model_copy(update=update)
     state = start(pinned, protocol)
     session_id = store.create_session(client_id, protocol.ref, pinned.session_index)
     if intake_id is not None:
@@ -100,3 +105,25 @@ def record(
             _, new_state, _ = load(store, session_id)
         return Recorded(saved, new_state, advise(new_state))
     raise SeqConflict(f"session {session_id} is changing too fast to record into")
+
+
+def history_for(store: Store, client_id: str, protocol_id: str) -> History:
+    """The client's earlier sessions under `protocol_id`, as the day's plan needs them."""
+    past = []
+    for session_id in store.session_ids(client_id):
+        row = store.session(session_id)
+        if row.protocol.partition("@")[0] != protocol_id:
+            continue
+        stored = store.events(session_id)
+        if not stored or not isinstance(stored[0].event, SessionStarted):
+            continue
+        state = replay(get(row.protocol), [s.event for s in stored])
+        past.append(
+            PastSession(
+                pain_before=state.pain_before,
+                pain_after=state.pain_after,
+                reactive_areas=tuple(sorted(state.reactive_areas)),
+                ended=state.ended,
+            )
+        )
+    return History(sessions=tuple(past))

@@ -2,7 +2,10 @@
 
 Home stretches are chosen to cover hip motion in all three planes, both ways (P14). While
 the episode is acute only the gentle, acute-safe stretches are given, and the plan says
-which directions that leaves out and why, instead of pretending to cover them.
+which directions that leaves out and why, instead of pretending to cover them. The plan
+follows the screening (CLINICAL.md 11): after a referral that nobody cleared it holds the
+referral only, and stretches are adapted (and the adaptation named) for pregnancy,
+osteoporosis and older age.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from typing import Any
 
 from tablework.documents.record import SessionRecord
 from tablework.protocols.schema import PLANE_MOTIONS, Exercise, Protocol, sentence_case
+from tablework.session.events import History, PastSession
+from tablework.session.modifications import Modifications
+from tablework.session.plan import follow_ups
 
 ACUTE_DAYS = 14
 """Up to this many days from onset (or with a reactive area) the episode counts as acute."""
@@ -50,18 +56,39 @@ class CarePlan:
     home_care: tuple[Exercise, ...]
     uncovered: tuple[Gap, ...]
     referrals: tuple[str, ...]
-    follow_up_days: int
+    follow_up_days: int | None
+    """Days to the suggested next session; None when nothing may be booked (referral)."""
+    referral_only: bool = False
+    adaptations: tuple[str, ...] = ()
+    older_adult: bool = False
+    adverse: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
             "next_session_index": self.next_session_index,
             "acute": self.acute,
+            "referral_only": self.referral_only,
+            "adverse": self.adverse,
             "focus": [f.__dict__ | {"sources": list(f.sources)} for f in self.focus],
             "home_care": [x.id for x in self.home_care],
+            "adaptations": list(self.adaptations),
             "uncovered": [g.__dict__ for g in self.uncovered],
             "referrals": list(self.referrals),
             "follow_up_days": self.follow_up_days,
         }
+
+    def summary(self) -> str:
+        """One line on what comes next, for exports."""
+        if self.referral_only:
+            return "Referral only: no further sessions or home care until the client is assessed."
+        return f"Follow-up in about {self.follow_up_days} days."
+
+    def hold_seconds(self, exercise: Exercise) -> tuple[int, int]:
+        """How long to hold a stretch for this client (longer for older adults)."""
+        dose = exercise.dose
+        if self.older_adult and dose.older_adult_hold_seconds is not None:
+            return dose.older_adult_hold_seconds
+        return dose.hold_seconds
 
 
 def is_acute(record: SessionRecord, onset_days: int | None) -> bool:
@@ -72,27 +99,76 @@ def is_acute(record: SessionRecord, onset_days: int | None) -> bool:
 def plan_care(record: SessionRecord, onset_days: int | None) -> CarePlan:
     """The plan that follows `record`'s session."""
     acute = is_acute(record, onset_days)
-    home, gaps = choose_stretches(record.protocol, acute)
+    state = record.state
+    if state.blocked:
+        return CarePlan(
+            next_session_index=state.session_index,
+            acute=acute,
+            focus=(),
+            home_care=(),
+            uncovered=(),
+            referrals=tuple(_referrals(record)),
+            follow_up_days=None,
+            referral_only=True,
+        )
+    mods = state.modifications
+    home, gaps = choose_stretches(record.protocol, acute, mods)
     return CarePlan(
-        next_session_index=record.state.session_index + 1,
+        next_session_index=state.session_index + 1,
         acute=acute,
         focus=tuple(_focus(record)),
         home_care=home,
         uncovered=gaps,
         referrals=tuple(_referrals(record)),
         follow_up_days=FOLLOW_UP_DAYS[acute],
+        adaptations=tuple(adaptations(record.protocol, acute, mods)),
+        older_adult="older_adult" in mods.ids,
+        adverse=is_adverse(record),
     )
 
 
+def is_adverse(record: SessionRecord) -> bool:
+    """Pain was higher after the session than before it (CLINICAL.md 9)."""
+    before, after = record.state.pain_before, record.state.pain_after
+    return before is not None and after is not None and after > before
+
+
+def suits(exercise: Exercise, mods: Modifications) -> bool:
+    """Whether a stretch is safe for this client's screening (CLINICAL.md 11)."""
+    if mods.no_supine and exercise.posture == "supine":
+        return False
+    return not (mods.no_loaded_flexion and exercise.loads_spinal_flexion)
+
+
+def adaptations(protocol: Protocol, acute: bool, mods: Modifications) -> list[str]:
+    """Each way the stretches were adapted to this client, in plain words."""
+    lines = []
+    plain = {x.id for x in choose_stretches(protocol, acute, Modifications())[0]}
+    adapted = {x.id for x in choose_stretches(protocol, acute, mods)[0]}
+    dropped = [x.name for x in protocol.home_care if x.id in plain - adapted]
+    added = [x.name for x in protocol.home_care if x.id in adapted - plain]
+    swap = f" ({', '.join(dropped)} replaced by {', '.join(added) or 'nothing'})"
+    swap = swap if dropped else ""
+    if mods.no_supine:
+        lines.append(f"Pregnancy from 20 weeks: no stretch lying on the back{swap}.")
+    if mods.no_loaded_flexion:
+        lines.append(f"Osteoporosis: no stretch that curls the spine under load{swap}.")
+    if "older_adult" in mods.ids:
+        lines.append("65 or over: each stretch is held longer and gently, 30-60 seconds.")
+    return lines
+
+
 def choose_stretches(
-    protocol: Protocol, acute: bool
+    protocol: Protocol, acute: bool, mods: Modifications | None = None
 ) -> tuple[tuple[Exercise, ...], tuple[Gap, ...]]:
     """One stretch per plane and direction where possible; the directions left uncovered."""
+    mods = mods or Modifications()
     chosen: list[Exercise] = []
     gaps: list[Gap] = []
     for plane, motions in PLANE_MOTIONS.items():
         for motion in motions:
-            options = [x for x in protocol.home_care if x.plane == plane and x.motion == motion]
+            every = [x for x in protocol.home_care if x.plane == plane and x.motion == motion]
+            options = [x for x in every if suits(x, mods)]
             safe = [x for x in options if x.acute_safe or not acute]
             if safe:
                 if safe[0] not in chosen:
@@ -106,31 +182,52 @@ def choose_stretches(
                         f"{sentence_case(options[0].name)} once the acute phase has passed",
                     )
                 )
+            elif every:
+                gaps.append(Gap(plane, motion, "no stretch for this direction suits this client"))
             else:
                 gaps.append(Gap(plane, motion, "the protocol has no stretch for this direction"))
     return tuple(chosen), tuple(gaps)
 
 
 def _focus(record: SessionRecord) -> list[Focus]:
+    """Next session's plan items, judged on the history including this session."""
     state = record.state
     next_index = state.session_index + 1
-    settled = not state.reactive and _pain_dropped(record)
+    this = PastSession(
+        pain_before=state.pain_before,
+        pain_after=state.pain_after,
+        reactive_areas=tuple(sorted(state.reactive_areas)),
+        ended=state.ended,
+    )
+    history = History(sessions=(*state.history.sessions, this))
+    applied, withheld = follow_ups(record.protocol, next_index, history)
     items = []
-    for item in record.protocol.follow_up:
-        if item.from_session > next_index:
-            continue
+    if is_adverse(record):
+        items.append(
+            Focus(
+                "reconsider",
+                "Reconsider the approach",
+                "Pain was worse after this session: review the screening, the positions and "
+                "the pressure used before working the same way again.",
+                next_index,
+                ("P2",),
+                "adverse response this session",
+            )
+        )
+    for item in applied:
         why = f"planned from session {item.from_session}"
-        if item.id == "ql-work" and not settled:
-            why = "wait until the back has settled (no reactive areas, pain coming down)"
         items.append(
             Focus(item.id, item.title, item.description, item.from_session, item.sources, why)
         )
+    for held in withheld:
+        if held.follow_up.from_session <= next_index:
+            item = held.follow_up
+            items.append(
+                Focus(
+                    item.id, item.title, item.description, item.from_session, item.sources, held.why
+                )
+            )
     return items
-
-
-def _pain_dropped(record: SessionRecord) -> bool:
-    before, after = record.state.pain_before, record.state.pain_after
-    return before is not None and after is not None and after < before
 
 
 def _referrals(record: SessionRecord) -> list[str]:

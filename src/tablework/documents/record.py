@@ -49,7 +49,8 @@ class SessionRecord:
     state: State
     segments: tuple[Segment, ...]
     check_ins: tuple[CheckInRecord, ...]
-    notes: tuple[str, ...]
+    notes: tuple[tuple[float, str], ...]
+    """The therapist's free-text notes with their session time."""
     duration: float
 
     def areas_in_order(self) -> list[str]:
@@ -67,7 +68,7 @@ def build(protocol: Protocol, events: Sequence[Event]) -> SessionRecord:
     state = start(opening, protocol)
     segments: list[Segment] = []
     check_ins: list[CheckInRecord] = []
-    notes: list[str] = []
+    notes: list[tuple[float, str]] = []
     current: tuple[Work, float] | None = None
     for event in events[1:]:
         before = state.work
@@ -78,7 +79,7 @@ def build(protocol: Protocol, events: Sequence[Event]) -> SessionRecord:
                 CheckInRecord(event.at, area, event.pressure, event.pain, bool(event.tightening))
             )
         if isinstance(event, Note):
-            notes.append(event.text)
+            notes.append((event.at, event.text))
         if state.work != before:
             if current is not None:
                 segments.append(_segment(current, event.at))

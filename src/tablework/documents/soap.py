@@ -15,6 +15,7 @@ from tablework.documents.record import SessionRecord
 from tablework.outcomes import is_responder
 from tablework.protocols.schema import Exercise, sentence_case
 from tablework.screening.answers import Intake
+from tablework.session.guidance import Reason
 
 SECTIONS = ("subjective", "objective", "assessment", "plan")
 POSITION_NAMES = {
@@ -22,6 +23,11 @@ POSITION_NAMES = {
     "supine": "face up",
     "side_lying_left": "on the left side",
     "side_lying_right": "on the right side",
+}
+BLOCKED_LINES = {
+    "incomplete": "No hands-on work: emergency screening questions were not asked and no "
+    "reason was recorded.",
+    "": "No hands-on work: screening advised referral and no clearance was recorded.",
 }
 
 
@@ -128,21 +134,35 @@ def _objective(record: SessionRecord) -> list[str]:
             f"{_flag_titles(screening)}."
         )
     if state.blocked:
-        lines.append("No hands-on work: screening advised referral and no clearance was recorded.")
-    if state.position is not None:
-        supports = (
-            ", ".join(protocol.support_name(s) for s in sorted(state.supports)) or "no supports"
-        )
-        adjusted = "; the client adjusted the supports" if state.client_adjusted else ""
-        lines.append(f"Positioned {POSITION_NAMES[state.position]} with {supports}{adjusted}.")
+        lines.append(BLOCKED_LINES.get(state.block_kind or "", BLOCKED_LINES[""]))
+    lines.extend(_unasked_line(record))
+    lines.extend(_position_lines(record))
     for area in record.areas_in_order():
         lines.append(_area_line(record, area))
     lines.append(_check_in_line(record))
-    for area, at in state.reactive:
+    for check_in in record.check_ins:
+        if check_in.pressure == "stop":
+            where = f" during work on {protocol.area_name(check_in.area)}" if check_in.area else ""
+            lines.append(f"The client asked to stop at {_clock(check_in.at)}{where}; work paused.")
+    for stopped in state.stopped:
+        name = protocol.area_name(stopped.area).capitalize()
+        if stopped.why == "tightening":
+            lines.append(
+                f"{name} tightened in response to touch at {_clock(stopped.at)}; work there "
+                "stopped for the rest of the session (P9)."
+            )
+        else:
+            lines.append(
+                f"{name}: pain rose to {stopped.pain}/10 at {_clock(stopped.at)}; work there "
+                "stopped for the rest of the session (P2)."
+            )
+    if state.ending == "pain":
         lines.append(
-            f"{protocol.area_name(area).capitalize()} tightened in response to touch "
-            f"at {_clock(at)}; work there stopped for the rest of the session (P9)."
+            "Session ended early: pain kept rising (P2). Advised rest, and a medical review if "
+            "it keeps getting worse."
         )
+    for at, text in record.notes:
+        lines.append(f"Therapist's note at {_clock(at)}: {text}")
     for deviation in state.deviations:
         rules = ", ".join(dict.fromkeys(r.point for r in deviation.rules))
         lines.append(
@@ -152,15 +172,57 @@ def _objective(record: SessionRecord) -> list[str]:
             f"Reason recorded: {deviation.reason}"
         )
     refused = [
-        f"{protocol.technique_name(r.technique)} on {protocol.area_name(r.area)} at level {r.level}"
+        f"{protocol.technique_name(r.technique)} on {protocol.area_name(r.area)} at level "
+        f"{r.level} ({_why(r.reasons[0])})"
         for r in state.refusals
-        if r.technique and r.area
+        if r.technique and r.area and r.reasons
     ]
     if refused:
         lines.append(
             "Not done, as the protocol or screening advised against it: "
             f"{'; '.join(dict.fromkeys(refused))}."
         )
+    positions = [
+        f"{POSITION_NAMES[r.position]} ({_why(r.reasons[0])})"
+        for r in state.refusals
+        if r.position and r.reasons
+    ]
+    if positions:
+        lines.append(f"Positions not used, as advised: {'; '.join(dict.fromkeys(positions))}.")
+    return lines
+
+
+def _why(reason: Reason) -> str:
+    """A refusal's reason for the note: its point (or "screening") and first sentence."""
+    point = "screening" if reason.point.startswith("screening") else reason.point
+    first = reason.text.split(". ")[0].rstrip(".")
+    return f"{point}: {first}"
+
+
+def _unasked_line(record: SessionRecord) -> list[str]:
+    screening = record.opening.screening or {}
+    missing = screening.get("emergency_not_asked") or []
+    clearance = record.opening.clearance
+    if not missing or clearance is None:
+        return []
+    names = ", ".join(str(n).replace("_", " ") for n in missing)
+    return [
+        f"Protocol deviation: emergency questions not asked ({names}); reason recorded by "
+        f"{clearance.by}: {clearance.note or 'no detail given'}"
+    ]
+
+
+def _position_lines(record: SessionRecord) -> list[str]:
+    protocol = record.protocol
+    lines = []
+    for index, placed in enumerate(record.state.placements):
+        supports = ", ".join(protocol.support_name(s) for s in placed.supports) or "no supports"
+        verb = "Positioned" if index == 0 else "Repositioned"
+        lines.append(
+            f"{verb} {POSITION_NAMES[placed.position]} with {supports} at {_clock(placed.at)}."
+        )
+    if lines and record.state.client_adjusted:
+        lines[-1] = lines[-1][:-1] + "; the client adjusted the supports."
     return lines
 
 
@@ -200,6 +262,11 @@ def _assessment(record: SessionRecord) -> list[str]:
     responder = is_responder(before, after, protocol.outcomes.responder)
     if responder is None:
         lines.append("Response cannot be judged: pain was not rated both before and after.")
+    elif before is not None and after is not None and after > before:
+        lines.append(
+            f"Adverse response: pain rose from {before}/10 to {after}/10 "
+            f"({after - before:+d} points). Reconsider the approach before the next session."
+        )
     else:
         rule = protocol.outcomes.responder
         change = (after or 0) - (before or 0)
@@ -226,12 +293,20 @@ def _area_response(record: SessionRecord, area: str) -> str:
 
 
 def _plan(record: SessionRecord, plan: CarePlan) -> list[str]:
+    if plan.referral_only:
+        lines = [f"Referral: {line}" for line in plan.referrals]
+        lines.append(
+            "No further session, home stretches or follow-up booking until the client has "
+            "been assessed and cleared."
+        )
+        return lines
     lines = []
     for item in plan.focus:
         lines.append(f"Session {plan.next_session_index}: {item.title} - {item.why}.")
     if plan.home_care:
         for exercise in plan.home_care:
-            lines.append(f"Home care: {sentence_case(exercise.name)}, {dose_text(exercise)}.")
+            lines.append(f"Home care: {sentence_case(exercise.name)}, {dose_text(exercise, plan)}.")
+    lines.extend(f"Home care adapted: {line}" for line in plan.adaptations)
     for gap in plan.uncovered:
         lines.append(
             f"Not yet covered at home: {gap.plane} {gap.motion.replace('_', ' ')} ({gap.why})."
@@ -257,11 +332,12 @@ def _clock(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
-def dose_text(exercise: Exercise) -> str:
-    """A stretch's dose in plain words."""
+def dose_text(exercise: Exercise, plan: CarePlan | None = None) -> str:
+    """A stretch's dose in plain words (held longer for older adults)."""
     dose = exercise.dose
+    hold = plan.hold_seconds(exercise) if plan is not None else dose.hold_seconds
     return (
-        f"hold {dose.hold_seconds[0]}-{dose.hold_seconds[1]} s, "
+        f"hold {hold[0]}-{hold[1]} s, "
         f"{dose.repetitions[0]}-{dose.repetitions[1]} times, {dose.frequency}, to mild "
         "tension and never into pain"
     )

@@ -170,7 +170,8 @@ def _care_plan(documents: SessionDocuments, patient: str, encounter: str) -> dic
         "intent": "plan",
         "title": f"After session {documents.session.session_index}",
         "description": (
-            f"Follow-up in about {plan.follow_up_days} days. "
+            plan.summary()
+            + " "
             + " ".join(f"Not covered: {g.plane} {g.motion}." for g in plan.uncovered)
         ),
         "subject": {"reference": patient},

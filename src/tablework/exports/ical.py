@@ -1,5 +1,7 @@
 """Planned follow-ups as iCalendar events, for the therapist's calendar.
 
+After a referral nobody cleared, nothing is booked: the calendar stays empty.
+
 Events carry no client name (calendars get shared and synced); the description names the
 session's plan, and the UID is stable so re-importing updates rather than duplicates.
 """
@@ -18,10 +20,11 @@ def follow_up_calendar(latest: SessionDocuments | None, generated_at: datetime) 
     calendar = Calendar()
     calendar.add("prodid", "-//Tablework//follow-ups//EN")
     calendar.add("version", "2.0")
-    if latest is not None:
+    days = latest.plan.follow_up_days if latest is not None else None
+    if latest is not None and days is not None:
         plan = latest.plan
         event = Event()
-        day = (latest.session.started_at + timedelta(days=plan.follow_up_days)).date()
+        day = (latest.session.started_at + timedelta(days=days)).date()
         event.add("uid", f"{latest.session.id}-follow-up@tablework")
         event.add("dtstamp", generated_at)
         event.add("dtstart", day)

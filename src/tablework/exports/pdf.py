@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from tablework.charting import SessionDocuments
-from tablework.documents.soap import SECTIONS, Soap, dose_text
+from tablework.documents.handout import compose
+from tablework.documents.soap import SECTIONS, Soap
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -28,19 +29,6 @@ _REPLACEMENTS = {
     "\u2265": ">=",
     "\u2264": "<=",
 }
-
-WHEN_TO_SEEK_HELP = (
-    "Go to an emergency department straight away if you notice: new trouble passing urine "
-    "or leaking, loss of bowel control, numbness between the legs or around the back "
-    "passage, or weakness or numbness spreading to both legs.",
-    "See a doctor soon if you develop a fever, feel generally unwell, lose weight without "
-    "trying, the pain is bad all night, or things are not improving after a few weeks.",
-)
-WHAT_TO_AVOID = (
-    "Do not push any stretch into pain: mild tension is enough.",
-    "No bouncing; move slowly into each position and breathe out as you hold it.",
-    "Keep gently moving during the day; long spells in bed tend to slow recovery.",
-)
 
 
 def note_pdf(
@@ -76,27 +64,18 @@ def note_pdf(
 
 
 def handout_pdf(documents: SessionDocuments, generated_at: datetime) -> bytes:
-    """The client's handout: home stretches with dose, what to avoid, when to seek help."""
-    plan = documents.plan
-    pdf = _document("Your back: what to do at home")
+    """The client's handout: home stretches with dose, what to avoid, when to seek help; or,
+    after a referral, where to go and why."""
+    handout = compose(documents.plan)
+    pdf = _document(handout.title)
     _line(pdf, f"After your session on {documents.session.started_at:%d %B %Y}.")
-    _heading(pdf, "Your stretches")
-    if not plan.home_care:
-        _line(pdf, "No stretches yet: rest comfortably and keep gently moving.")
-    for exercise in plan.home_care:
-        _line(pdf, exercise.name, bold=True)
-        _line(pdf, exercise.instructions)
-        _line(pdf, f"How much: {dose_text(exercise)}.")
-        if exercise.caution:
-            _line(pdf, f"Take care: {exercise.caution}")
-    _heading(pdf, "What to avoid")
-    for text in WHAT_TO_AVOID:
-        _line(pdf, f"- {text}")
-    _heading(pdf, "When to get help")
-    for text in WHEN_TO_SEEK_HELP:
-        _line(pdf, f"- {text}")
-    _heading(pdf, "Next visit")
-    _line(pdf, f"We suggest coming back in about {plan.follow_up_days} days.")
+    for section in handout.sections:
+        _heading(pdf, section.heading)
+        for item in section.items:
+            if item.title:
+                _line(pdf, item.title, bold=True)
+            for text in item.lines:
+                _line(pdf, f"- {text}" if not item.title else text)
     _line(pdf, f"Printed {generated_at:%Y-%m-%d}.", size=8)
     return bytes(pdf.output())
 

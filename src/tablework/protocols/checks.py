@@ -12,7 +12,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from pydantic import BaseModel
 
 from tablework.marked_yaml import Loc
-from tablework.protocols.schema import PLANE_MOTIONS, SESSION_FACTS, Protocol, Sourced
+from tablework.protocols.schema import (
+    HISTORY_FACTS,
+    PLANE_MOTIONS,
+    SESSION_FACTS,
+    Protocol,
+    Sourced,
+)
 
 Problem = tuple[Loc, str]
 
@@ -85,14 +91,21 @@ def _technique_references(protocol: Protocol) -> Iterator[Problem]:
 def _phase_references(protocol: Protocol) -> Iterator[Problem]:
     areas = [a.id for a in protocol.areas]
     techniques = {t.id: t for t in protocol.techniques}
+    positions = [p.id for p in protocol.positions]
     for i, phase in enumerate(protocol.phases):
         yield from _unknown(("phases", i, "areas"), phase.areas, areas, "area")
         yield from _unknown(("phases", i, "techniques"), phase.techniques, techniques, "technique")
+        yield from _unknown(("phases", i, "positions"), phase.positions, positions, "position")
         if phase.exit is not None:
-            for fact in phase.exit.facts():
-                if fact not in SESSION_FACTS:
-                    known = ", ".join(sorted(SESSION_FACTS))
-                    yield (("phases", i, "exit"), f"unknown fact '{fact}' (known: {known})")
+            yield from _unknown_facts(("phases", i, "exit"), phase.exit.facts(), SESSION_FACTS)
+        elif phase.revisit:
+            yield (("phases", i, "revisit"), "a phase that revisits areas needs an exit condition")
+
+
+def _unknown_facts(loc: Loc, facts: Iterable[str], known: dict[str, str]) -> Iterator[Problem]:
+    for fact in facts:
+        if fact not in known:
+            yield loc, f"unknown fact '{fact}' (known: {', '.join(sorted(known))})"
 
 
 def _follow_up_references(protocol: Protocol) -> Iterator[Problem]:
@@ -103,6 +116,8 @@ def _follow_up_references(protocol: Protocol) -> Iterator[Problem]:
             ("follow_up", i, "techniques"), item.techniques, techniques, "technique"
         )
         yield from _unknown(("follow_up", i, "areas"), item.areas, areas, "area")
+        if item.when is not None:
+            yield from _unknown_facts(("follow_up", i, "when"), item.when.facts(), HISTORY_FACTS)
 
 
 def _escalation(protocol: Protocol) -> Iterator[Problem]:

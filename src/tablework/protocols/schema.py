@@ -45,8 +45,18 @@ SESSION_FACTS: dict[str, str] = {
     "good_check_ins_in_phase": "check-ins answered 'good' in the current phase",
     "areas_worked_in_phase": "how many different areas were worked in the current phase",
     "reactive_areas": "how many areas tightened in response to touch this session",
+    "settled_areas_in_phase": "how many of the phase's planned areas have settled today",
+    "open_areas_in_phase": "how many of the phase's planned areas are still to be worked",
 }
 """Facts the session engine offers to phase conditions; a condition may read only these."""
+
+HISTORY_FACTS: dict[str, str] = {
+    "previous_sessions": "how many earlier sessions of this client are on record",
+    "reactive_areas_last_session": "how many areas tightened under touch last session",
+    "pain_trend": "down, same, up or unknown: pain after against pain before last session",
+    "adverse_last_session": "pain was higher after the last session than before it",
+}
+"""Facts about the client's earlier sessions that follow-up conditions may read."""
 
 
 class Strict(BaseModel):
@@ -195,6 +205,9 @@ class Technique(Sourced):
         default=None, description="Why it waits until `earliest_session` (shown when refused)."
     )
     optional: bool = Field(default=False, description="Offered as an option, not a step.")
+    not_while_reactive: bool = Field(
+        default=False, description="Refused while any area is reactive this session."
+    )
     contraindications: tuple[Slug, ...] = Field(
         default=(), description="Intake answers or screening modifications that rule it out."
     )
@@ -210,7 +223,20 @@ class Phase(Sourced):
     techniques: tuple[Slug, ...] = Field(default=(), description="Ids of techniques used.")
     max_level: Level = Field(default=5, description="Highest level in this phase.")
     exit: Condition | None = Field(
-        default=None, description="When the phase is done (facts: see SESSION_FACTS)."
+        default=None,
+        description="When the phase is done before every planned area has settled "
+        "(facts: see SESSION_FACTS). A phase is always done once no planned area is open.",
+    )
+    from_session: int = Field(default=1, ge=1, description="First session that has this phase.")
+    positions: tuple[PositionId, ...] = Field(
+        default=(),
+        description="Positions this phase's work is done in, best first; empty means any. "
+        "When none of its areas can be reached, the guide suggests the first allowed one.",
+    )
+    revisit: bool = Field(
+        default=False,
+        description="Work areas again even if they settled earlier (a closing pass); the "
+        "phase then ends on its exit condition.",
     )
 
 
@@ -253,6 +279,34 @@ class ReactivityRule(Sourced):
     action: Literal["stop_area"] = Field(description="Stop working the area.")
     for_rest_of_session: bool = Field(description="Keep it off-limits until the session ends.")
     list_in_note: bool = Field(description="Name it as reactive in the session note.")
+    next_session_level: Level | None = Field(
+        default=None,
+        description="Next session, an area that was reactive starts at this level and stays "
+        "there until it settles.",
+    )
+
+
+class SettlingRule(Sourced):
+    """When an area counts as settled: accepted pressure for long enough, no tightening."""
+
+    good_check_ins: int = Field(
+        default=2, ge=1, description="Check-ins answered good (or deeper) while working it."
+    )
+    contact_seconds: int = Field(default=120, ge=0, description="Seconds of contact on it.")
+
+
+class SafetyRoutine(Sourced):
+    """When pain during the session stops an area or ends the session (CLINICAL.md 9)."""
+
+    pain_rise_points: int = Field(
+        default=2, ge=1, le=10, description="A rise of this many points above the start."
+    )
+    pain_stop_at: int = Field(
+        default=8, ge=1, le=10, description="Or any rating this high, above the start."
+    )
+    end_after_rises: int = Field(
+        default=2, ge=1, description="Such rises in one session that end it early."
+    )
 
 
 class FollowUp(Sourced):
@@ -264,6 +318,11 @@ class FollowUp(Sourced):
     from_session: int = Field(ge=1, description="Earliest session it belongs to.")
     techniques: tuple[Slug, ...] = Field(default=(), description="Ids of techniques involved.")
     areas: tuple[Slug, ...] = Field(default=(), description="Ids of areas involved.")
+    when: Condition | None = Field(
+        default=None,
+        description="Only when this holds over the client's earlier sessions "
+        "(facts: see HISTORY_FACTS); its areas then join the day's plan.",
+    )
 
 
 class Dose(Strict):
@@ -272,6 +331,9 @@ class Dose(Strict):
     hold_seconds: tuple[int, int] = Field(description="Hold range in seconds, e.g. [10, 30].")
     repetitions: tuple[int, int] = Field(description="Repetitions range, e.g. [2, 4].")
     frequency: Text = Field(description="How often, e.g. daily or 2-3 days a week.")
+    older_adult_hold_seconds: tuple[int, int] | None = Field(
+        default=None, description="Hold range for older adults (screening: older_adult)."
+    )
 
 
 class Exercise(Sourced):
@@ -285,6 +347,13 @@ class Exercise(Sourced):
     instructions: Text = Field(description="How to do it, in the client's words.")
     dose: Dose = Field(description="Hold, repetitions and frequency.")
     acute_safe: bool = Field(description="Gentle enough while the episode is acute.")
+    posture: Literal["supine", "side_lying", "seated", "standing", "kneeling"] = Field(
+        description="How the client lies, sits or stands for it (supine ones are left out "
+        "from 20 weeks of pregnancy)."
+    )
+    loads_spinal_flexion: bool = Field(
+        default=False, description="Curls the spine under load (left out for osteoporosis)."
+    )
     caution: str | None = Field(default=None, description="What to watch for or avoid.")
 
 
@@ -326,6 +395,12 @@ class Protocol(Strict):
     check_in: CheckInPolicy = Field(description="Check-in policy.")
     escalation: EscalationPolicy = Field(description="Pressure escalation policy.")
     reactivity: ReactivityRule = Field(description="What tightening under touch means.")
+    settling: SettlingRule | None = Field(
+        default=None, description="When an area has settled (defaults: 2 good, 120 s)."
+    )
+    safety: SafetyRoutine | None = Field(
+        default=None, description="Pain-rise limits of the safety routine (defaults: 2, 8, 2)."
+    )
     follow_up: tuple[FollowUp, ...] = Field(default=(), description="Later-session plan items.")
     home_care: tuple[Exercise, ...] = Field(default=(), description="Home stretches.")
     outcomes: OutcomeSettings = Field(description="Outcome measurement settings.")
@@ -367,6 +442,16 @@ class Protocol(Strict):
     def _areas_by_id(self) -> dict[str, Area]:
         return {a.id: a for a in self.areas}
 
+    @property
+    def settling_rule(self) -> SettlingRule:
+        """The settling rule, with defaults when the file gives none."""
+        return self.settling or SettlingRule()
+
+    @property
+    def safety_routine(self) -> SafetyRoutine:
+        """The safety routine's limits, with defaults when the file gives none."""
+        return self.safety or SafetyRoutine()
+
     def max_level_for_session(self, session_index: int) -> int:
         """The escalation cap that applies to session number `session_index`."""
         caps = [c for c in self.escalation.max_level_by_session if c.from_session <= session_index]
@@ -398,6 +483,8 @@ MODELS: tuple[type[BaseModel], ...] = (
     EscalationPolicy,
     LevelCap,
     ReactivityRule,
+    SettlingRule,
+    SafetyRoutine,
     FollowUp,
     Exercise,
     Dose,

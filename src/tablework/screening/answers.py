@@ -62,7 +62,8 @@ class Answers(BaseModel):
     anticoagulants: Flag = None
     bleeding_disorder: Flag = None
     dvt: Side | None = None
-    pregnancy_weeks: Annotated[StrictInt, Field(ge=0, le=45)] | None = None
+    dvt_suspected: Flag = None
+    pregnancy_weeks: Annotated[StrictInt, Field(ge=0, le=45)] | Literal["none"] | None = None
     skin_lesion_lumbar: Flag = None
     uncontrolled_hypertension: Flag = None
     intoxicated: Flag = None
@@ -73,12 +74,18 @@ class Answers(BaseModel):
     psfs: Annotated[tuple[Activity, ...], Field(min_length=3, max_length=5)] | None = None
 
     def asked(self) -> set[str]:
-        """Names of the questions that were answered (null counts: "not pregnant")."""
-        return set(self.model_fields_set)
+        """Names of the questions that were answered. Null is not an answer: it means the
+        question was not asked ("none" is how "not pregnant" is recorded)."""
+        return {name for name in self.model_fields_set if getattr(self, name) is not None}
 
     def facts(self) -> dict[str, Any]:
-        """The answers as facts for rule conditions; unasked questions are absent."""
-        return {name: getattr(self, name) for name in self.model_fields_set if name != "psfs"}
+        """The answers as facts for rule conditions; unasked questions are absent, and
+        "not pregnant" gives no pregnancy fact."""
+        return {
+            name: getattr(self, name)
+            for name in self.asked()
+            if name != "psfs" and not (name == "pregnancy_weeks" and self.pregnancy_weeks == "none")
+        }
 
 
 ANSWER_NAMES = tuple(name for name in Answers.model_fields if name != "psfs")

@@ -28,7 +28,15 @@ def _lines(result: ScreeningResult) -> Iterator[str]:
         f"SCREEN INCOMPLETE: {len(result.not_asked)} safety question(s) not asked; "
         "ask them before treating."
     )
-    if result.disposition == "proceed" and not result.complete:
+    if result.emergency_not_asked and result.disposition not in ("emergency",):
+        yield (
+            f"DO NOT TREAT YET: {len(result.emergency_not_asked)} emergency question(s) not "
+            "asked. Ask them, or record why they could not be asked, before any treatment."
+        )
+        if result.disposition != "proceed":
+            yield HEADLINES[result.disposition]
+        yield incomplete
+    elif result.disposition == "proceed" and not result.complete:
         yield incomplete
     else:
         yield HEADLINES[result.disposition]

@@ -39,8 +39,8 @@ BLOCKING: tuple[Disposition, ...] = (
     "out_of_scope",
 )
 MODIFICATION = re.compile(
-    r"^(cap_level:[0-5]|no_prone|prefer_side_lying_left|clinician_approval_advised"
-    r"|emphasize_hip_pillow|avoid_area:[a-z0-9-]+|disable_technique:[a-z0-9-]+:(left|right|both))$"
+    r"^(cap_level:[0-5]|no_prone|no_supine|prefer_side_lying_left|clinician_approval_advised"
+    r"|emphasize_hip_pillow|no_loaded_flexion|older_adult|avoid_area:[a-z0-9-]+|disable_technique:[a-z0-9-]+:(left|right|both))$"
 )
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")]
 Text = Annotated[str, Field(min_length=1)]
@@ -81,6 +81,14 @@ class Ruleset(BaseModel):
     def safety_answers(self) -> tuple[str, ...]:
         """Answers a complete screen must have, in rule order."""
         names = [name for rule in self.rules if rule.safety for name in rule.reads]
+        return tuple(dict.fromkeys(names))
+
+    @property
+    def emergency_answers(self) -> tuple[str, ...]:
+        """Answers read by emergency rules: a session may not start while one is unasked."""
+        names = [
+            name for rule in self.rules if rule.disposition == "emergency" for name in rule.reads
+        ]
         return tuple(dict.fromkeys(names))
 
 

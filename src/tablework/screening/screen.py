@@ -27,6 +27,7 @@ class Flag:
     source: str
     answers: tuple[str, ...]
     point: str | None = None
+    modifications: tuple[str, ...] = ()
 
     @property
     def cites(self) -> str:
@@ -41,6 +42,7 @@ class Flag:
             "advice": self.advice,
             "source": self.source,
             "answers": list(self.answers),
+            "modifications": list(self.modifications),
         }
         if self.point:
             data["point"] = self.point
@@ -56,11 +58,13 @@ class ScreeningResult:
     flags: tuple[Flag, ...]
     modifications: tuple[str, ...]
     not_asked: tuple[str, ...]
+    emergency_not_asked: tuple[str, ...] = ()
 
     @property
     def blocks_session(self) -> bool:
-        """Whether the session may not start without a documented clearance."""
-        return self.disposition in BLOCKING
+        """Whether the session may not start without a documented clearance (or, for an
+        unasked emergency question, a recorded reason why it could not be asked)."""
+        return self.disposition in BLOCKING or bool(self.emergency_not_asked)
 
     @property
     def complete(self) -> bool:
@@ -73,6 +77,7 @@ class ScreeningResult:
             "flags": [flag.as_json() for flag in self.flags],
             "modifications": list(self.modifications),
             "not_asked": list(self.not_asked),
+            "emergency_not_asked": list(self.emergency_not_asked),
         }
 
 
@@ -85,12 +90,25 @@ def screen(answers: Answers, ruleset: Ruleset) -> ScreeningResult:
     modifications = tuple(dict.fromkeys(m for rule in fired for m in rule.modifications))
     asked = answers.asked()
     not_asked = tuple(name for name in ruleset.safety_answers if name not in asked)
+    emergency_not_asked = tuple(n for n in ruleset.emergency_answers if n not in asked)
     return ScreeningResult(
-        ruleset.id, disposition, tuple(_flag(r) for r in fired), modifications, not_asked
+        ruleset.id,
+        disposition,
+        tuple(_flag(r) for r in fired),
+        modifications,
+        not_asked,
+        emergency_not_asked,
     )
 
 
 def _flag(rule: Rule) -> Flag:
     return Flag(
-        rule.id, rule.title, rule.disposition, rule.advice, rule.source, rule.reads, rule.point
+        rule.id,
+        rule.title,
+        rule.disposition,
+        rule.advice,
+        rule.source,
+        rule.reads,
+        rule.point,
+        rule.modifications,
     )

@@ -2,8 +2,8 @@
 
 `advise(state, at)` is pure. `at` may be later than the last event (a live screen asks again
 as time passes), which is how an overdue check-in shows up without any new event. Rules are
-checked most protective first: screening blocks, refusals, stop and tightening, positioning,
-check-ins, then the pace of work.
+checked most protective first: screening blocks, refusals, the safety routine (end early,
+pause), tightening, positioning, check-ins, then the pace of work and the day's plan.
 """
 
 from __future__ import annotations
@@ -11,19 +11,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from tablework.protocols.schema import Phase, Protocol, Technique, sentence_case
+from tablework.protocols.schema import Position, Protocol, Technique, sentence_case
 from tablework.session import admission
 from tablework.session.admission import cite
 from tablework.session.events import Event, EventError, SessionStarted
 from tablework.session.guidance import Action, Guidance, Reason
-from tablework.session.state import State, Work, apply, start
+from tablework.session.model import State, Work
+from tablework.session.plan import PlannedPhase, allowed_positions, phase_positions
+from tablework.session.state import apply, start
 
 CHECK_IN_ALSO_DUE = "A check-in is also due now."
+ASK_PAIN = "Ask for a pain rating (0-10) before the client gets up."
 BLOCKED_PROMPTS = {
     "emergency": "DO NOT TREAT. Send the client to emergency care now.",
     "urgent_referral": "Do not treat today: the client needs a doctor's review first.",
     "no_session_today": "No session today: rebook when this has passed.",
     "out_of_scope": "Not covered by this protocol: it guides lower-back work only.",
+    "incomplete": "Do not treat yet: ask the missing emergency questions first.",
     "": "Do not treat without a documented clearance.",
 }
 
@@ -58,18 +62,19 @@ def _decide(state: State, now: float) -> Guidance:
     if state.ended:
         return _ended(state)
     if state.blocked:
-        disposition = (state.screening or {}).get("disposition", "")
         return Guidance(
             "refused",
-            BLOCKED_PROMPTS.get(disposition, BLOCKED_PROMPTS[""]),
+            BLOCKED_PROMPTS.get(state.block_kind or "", BLOCKED_PROMPTS[""]),
             reasons=admission.blocked_reasons(state),
         )
     if state.refusal is not None:
         return _refused(state)
-    if state.last_event in ("check_in", "tightening_observed"):
-        stop = _stop(state)
-        if stop is not None:
-            return stop
+    if state.ending is not None:
+        return _end_early(state)
+    if state.paused is not None:
+        return _pause(state)
+    if state.last_event in ("check_in", "tightening_observed") and state.signal == "tightening":
+        return _stop_area(state)
     if not state.positioned:
         return _position(state)
     if state.last_event == "positioned":
@@ -82,10 +87,16 @@ def _decide(state: State, now: float) -> Guidance:
 
 
 def _ended(state: State) -> Guidance:
-    after = f"; pain after {state.pain_after}/10" if state.pain_after is not None else ""
+    if state.pain_after is None:
+        return Guidance(
+            "end_session",
+            "Session ended without a pain rating: ask the client for pain 0-10 and add it "
+            "to the note.",
+            reasons=(cite(state.protocol.outcomes, "Record pain before and after."),),
+        )
     return Guidance(
         "end_session",
-        f"Session ended{after}. Draft the note.",
+        f"Session ended; pain after {state.pain_after}/10. Draft the note.",
         reasons=(cite(state.protocol.outcomes, "Record pain before and after."),),
     )
 
@@ -93,64 +104,93 @@ def _ended(state: State) -> Guidance:
 def _refused(state: State) -> Guidance:
     refusal = state.refusal
     assert refusal is not None
-    reasons = refusal.reasons
     what = "This work" if refusal.area else "This position"
     how = (
         "Go ahead only with a recorded reason."
         if refusal.overridable
         else "It cannot be overridden."
     )
+    prompt = f"{what} is not advised now. {how}"
+    if refusal.position is not None:
+        better = _better_position(state, refusal.position)
+        if better is not None:
+            prompt += f" Use {sentence_case(better.name)} instead."
     return Guidance(
         "refused",
-        f"{what} is not advised now. {how}",
+        prompt,
         area=refusal.area,
         technique=refusal.technique,
         level=refusal.level,
-        reasons=reasons,
+        position=refusal.position,
+        reasons=refusal.reasons,
         overridable=refusal.overridable,
     )
 
 
-def _stop(state: State) -> Guidance | None:
+def _better_position(state: State, refused: str) -> Position | None:
+    allowed = [p for p in _allowed_positions(state) if p.id != refused]
+    return allowed[0] if allowed else None
+
+
+def _end_early(state: State) -> Guidance:
+    return Guidance(
+        "end_session",
+        "End the session now: pain keeps rising. Advise rest and a review with a doctor if "
+        f"it keeps getting worse. {ASK_PAIN}",
+        reasons=(admission.ending_reason(state),),
+    )
+
+
+def _pause(state: State) -> Guidance:
     protocol = state.protocol
-    if state.signal == "tightening":
-        area = state.reactive[-1][0]
-        return Guidance(
-            "stop_area",
-            f"Stop working {protocol.area_name(area)}: it tightened. "
-            "Leave it for the rest of the session.",
-            area=area,
-            reasons=(
-                cite(
-                    protocol.reactivity,
-                    "The area tightened in response to touch, so it is too reactive to work today.",
-                ),
+    area = state.pause_area
+    where = f" {protocol.area_name(area)}" if area else ""
+    if state.paused == "stop":
+        prompt = "Hands off now: the client asked you to stop. Ask what happened; go on only "
+        prompt += "when they agree, and never at a higher level there."
+        reasons = [cite(protocol.check_in, "The client said stop.")]
+    else:
+        prompt = (
+            f"Hands off{where}: pain went up to {state.last_pain}/10. Ask what changed; "
+            "that area is done for today."
+        )
+        reasons = [cite(protocol.safety_routine, "Pain rose during the work: stop and ask (P2).")]
+    closed = state.closed(area) if area else None
+    if closed is not None and closed.why == "tightening":
+        prompt += f" {protocol.area_name(area or '').capitalize()} tightened: leave it today."
+        reasons.append(admission.closed_reason(state, "tightening"))
+    return Guidance("pause", prompt, area=area, reasons=tuple(reasons))
+
+
+def _stop_area(state: State) -> Guidance:
+    protocol = state.protocol
+    area = state.reactive[-1][0]
+    return Guidance(
+        "stop_area",
+        f"Stop working {protocol.area_name(area)}: it tightened. "
+        "Leave it for the rest of the session.",
+        area=area,
+        reasons=(
+            cite(
+                protocol.reactivity,
+                "The area tightened in response to touch, so it is too reactive to work today.",
             ),
-        )
-    if state.signal == "stop":
-        return Guidance(
-            "stop_area",
-            "Stop now: the client asked you to stop.",
-            area=state.last_area,
-            reasons=(cite(protocol.check_in, "The client said stop."),),
-        )
-    return None
+        ),
+    )
+
+
+def _allowed_positions(state: State) -> list[Position]:
+    planned = state.planned_phase
+    phase = planned.phase if planned else None
+    if phase is None or not phase.positions:
+        return allowed_positions(state.protocol, state.modifications)
+    return phase_positions(state.protocol, phase, state.modifications)
 
 
 def _position(state: State) -> Guidance:
-    protocol = state.protocol
-    mods = state.modifications
-    positions = sorted(protocol.positions, key=lambda p: p.preference)
-    if mods.no_prone:
-        positions = [p for p in positions if p.id != "prone"]
-    if mods.prefer_side_lying_left:
-        positions.sort(key=lambda p: p.id != "side_lying_left")
-    chosen = positions[0]
+    chosen = _allowed_positions(state)[0]
     reasons = [cite(chosen, chosen.description)]
-    if mods.no_prone:
-        reasons.append(
-            admission.screening_reason("no_prone", "No lying face down for this client.")
-        )
+    reasons.extend(admission.screening_limits(state))
     not_asked = (state.screening or {}).get("not_asked") or []
     if not_asked:
         reasons.append(
@@ -160,6 +200,10 @@ def _position(state: State) -> Guidance:
                 "asked. Ask them before treating.",
             )
         )
+    elif state.screening is None:
+        reasons.append(
+            Reason("screening:none", "No screening is on record: screen the client first.")
+        )
     if state.clearance is not None:
         clearance = state.clearance
         reasons.append(
@@ -168,19 +212,14 @@ def _position(state: State) -> Guidance:
                 f"Cleared to treat by {clearance.by} ({clearance.when}). {clearance.note}".strip(),
             )
         )
-    if mods.clinician_approval_advised:
-        reasons.append(
-            admission.screening_reason(
-                "clinician_approval_advised", "Check the client has their clinician's approval."
-            )
-        )
-    if mods.emphasize_hip_pillow and "hip_pillow_asis" in chosen.supports:
+    if state.modifications.emphasize_hip_pillow and "hip_pillow_asis" in chosen.supports:
         reasons.append(
             Reason(
                 "P3",
                 "The hip pillow matters most for a larger body or a pronounced lower-back curve.",
             )
         )
+    reasons.extend(_plan_reasons(state))
     return Guidance(
         "position_client",
         f"Position the client: {sentence_case(chosen.name)}; let them adjust the supports.",
@@ -190,9 +229,39 @@ def _position(state: State) -> Guidance:
     )
 
 
+def _plan_reasons(state: State) -> list[Reason]:
+    """What today's plan takes from earlier sessions (CLINICAL.md 10)."""
+    protocol = state.protocol
+    reasons = []
+    for item in state.plan.follow_ups:
+        if item.areas:
+            reasons.append(cite(item, f"Today's plan includes {sentence_case(item.title)}."))
+    for withheld in state.plan.withheld:
+        if withheld.follow_up.areas and withheld.follow_up.from_session <= state.session_index:
+            reasons.append(
+                cite(
+                    withheld.follow_up,
+                    f"Not today: {sentence_case(withheld.follow_up.title)}, {withheld.why}.",
+                )
+            )
+    last = state.history.last
+    restart = protocol.reactivity.next_session_level
+    if last is not None and restart is not None:
+        for area in last.reactive_areas:
+            if protocol.area(area) is not None:
+                reasons.append(
+                    cite(
+                        protocol.reactivity,
+                        f"{protocol.area_name(area).capitalize()} tightened last time: "
+                        f"level {restart} there until it settles.",
+                    )
+                )
+    return reasons
+
+
 def _adjust_supports(state: State) -> Guidance | None:
     protocol = state.protocol
-    position = next(p for p in protocol.positions if p.id == state.position)
+    position = admission.current_position(state)
     missing = tuple(s for s in position.supports if s not in state.supports)
     adjustable = [s for s in protocol.supports if s.id in position.supports and s.client_adjusts]
     if not missing and (state.client_adjusted or not adjustable):
@@ -214,11 +283,9 @@ def _adjust_supports(state: State) -> Guidance | None:
 
 def _while_working(state: State, work: Work, now: float) -> Guidance:
     protocol = state.protocol
-    cap = state.level_cap()
+    cap = _limit(state, work.area)
     if work.level > cap:  # reached through an override: never endorse it, lead back down
-        reason = cite(
-            protocol.escalation, f"Session {state.session_index} stays at level {cap} or below."
-        )
+        reason = cite(protocol.escalation, f"Level {cap} or below here today.")
         return _decrease(state, work, cap, reason)
     due = state.check_in_due_at()
     if due is not None and now >= due:
@@ -231,19 +298,24 @@ def _while_working(state: State, work: Work, now: float) -> Guidance:
             reasons=(cite(protocol.check_in, "A check-in is due."),),
             check_in_due_at=due,
         )
+    ceiling = state.lighter_ceiling(work.area)
+    if ceiling is not None and work.level > ceiling and not work.overridden:
+        reason = cite(protocol.check_in, "The client asked for lighter pressure at this level.")
+        return _decrease(state, work, ceiling, reason)
     if state.signal in ("lighter", "pain_rise"):
         lower = max(work.level - 1, 0)
-        return _decrease(state, work, lower, _lighter_reason(state))
-    phase = state.phase
-    if phase is None:
+        if lower < work.level:
+            return _decrease(state, work, lower, _lighter_reason(state))
+    planned = state.planned_phase
+    if planned is None:
         return _end_of_plan(state)
-    if not state.areas_in_phase:  # a new phase began: lead the hands to its first area
-        return _next(state)
-    limit = min(state.level_cap(), phase.max_level)
-    if work.level > limit:
-        return _decrease(state, work, limit, cite(phase, f"{phase.name}: level {limit} or below."))
+    settled = state.last_event != "work_started" and work.area in state.settled
+    if settled and planned.area(work.area) is None:  # its phase is over: on to the next
+        onward = _suggest(state)
+        if onward is not None and onward[0] != work.area:
+            return _move(state, onward, settled=work.area)
     step = protocol.escalation.step
-    if admission.may_increase(state) and work.level + step <= limit:
+    if not work.overridden and admission.may_increase(state) and work.level + step <= cap:
         technique = _technique_for(state, work, work.level + step)
         if technique is not None:
             return Guidance(
@@ -259,6 +331,11 @@ def _while_working(state: State, work: Work, now: float) -> Guidance:
                     ),
                 ),
             )
+    if settled:
+        onward = _suggest(state)
+        if onward is not None and onward[0] != work.area:
+            return _move(state, onward, settled=work.area)
+    home = admission.home_phase(state, work.area) or planned
     return Guidance(
         "continue",
         f"Continue: {protocol.technique_name(work.technique)} on "
@@ -266,14 +343,24 @@ def _while_working(state: State, work: Work, now: float) -> Guidance:
         area=work.area,
         technique=work.technique,
         level=work.level,
-        reasons=(cite(phase, phase.goal),),
+        reasons=(cite(home.phase, home.phase.goal),),
     )
+
+
+def _limit(state: State, area: str) -> int:
+    """The highest level for `area` now: caps of session, screening, phase and area."""
+    limit = min(state.level_cap(), admission.phase_max_level(state, area))
+    ceiling = state.lighter_ceiling(area)
+    if ceiling is not None and (state.work is None or state.work.area != area):
+        limit = min(limit, ceiling)
+    area_cap = state.area_cap(area)
+    return limit if area_cap is None else min(limit, area_cap)
 
 
 def _lighter_reason(state: State) -> Reason:
     if state.signal == "lighter":
         return cite(state.protocol.check_in, "The client asked for lighter pressure.")
-    return Reason("P2", "Pain went up during the work: ease off.")
+    return cite(state.protocol.safety_routine, "Pain went up during the work: ease off.")
 
 
 def _decrease(state: State, work: Work, level: int, reason: Reason) -> Guidance:
@@ -293,66 +380,160 @@ def _technique_for(state: State, work: Work, level: int) -> Technique | None:
     current = state.protocol.technique(work.technique)
     if current is not None and level in current.levels:
         return current
-    phase = state.phase
-    if phase is None:
-        return None
-    return next(
-        (t for t in admission.usable_techniques(state, phase, work.area) if level in t.levels), None
-    )
+    usable = admission.usable_techniques(state, work.area, level)
+    return sorted(usable, key=lambda t: not t.broad)[0] if usable else None
+
+
+Suggestion = tuple[str, Technique, int, PlannedPhase]
 
 
 def _next(state: State) -> Guidance:
     """Where to work next: `begin` for the first work, `move_to_area` afterwards."""
-    protocol = state.protocol
-    phase = state.phase
-    suggestion = _suggest(state) if phase is not None else None
-    if phase is None or suggestion is None:
+    if state.planned_phase is None:
         return _end_of_plan(state)
-    area, technique, level = suggestion
+    suggestion = _suggest(state)
+    if suggestion is not None:
+        return _move(state, suggestion)
+    turn = _turn(state)
+    if turn is not None:
+        return turn
+    return _end_of_plan(state)
+
+
+def _move(state: State, suggestion: Suggestion, settled: str | None = None) -> Guidance:
+    protocol = state.protocol
+    area, technique, level, planned = suggestion
     action: Action = "move_to_area" if state.worked_before else "begin"
     verb = "Move to" if state.worked_before else "Begin on"
+    option = "Option: " if technique.optional else ""
+    prompt = (
+        f"{option}{verb} {protocol.area_name(area)}: {sentence_case(technique.name)}, "
+        f"level {level}."
+    )
+    reasons = []
+    if settled is not None:
+        reasons.append(
+            cite(
+                protocol.settling_rule,
+                f"{protocol.area_name(settled).capitalize()} has settled: move on when ready.",
+            )
+        )
+    reasons.append(cite(planned.phase, f"{planned.phase.name}: {planned.phase.goal}"))
+    if technique.optional:
+        reasons.append(cite(technique, technique.description))
+    else:
+        reasons.extend(_option_reasons(state, planned))
+    if not state.worked_before:
+        reasons.append(cite(protocol.escalation, "Start slow and broad, at a low level."))
+    if planned is not state.planned_phase:
+        reasons.append(
+            cite(
+                planned.phase,
+                "While the client is in this position; the rest of the plan resumes when "
+                "they turn back.",
+            )
+        )
+    cap = state.area_cap(area)
+    if cap is not None:
+        reasons.append(admission.area_cap_reason(state, area, cap))
     return Guidance(
-        action,
-        f"{verb} {protocol.area_name(area)}: {sentence_case(technique.name)}, level {level}.",
-        area=area,
-        technique=technique.id,
-        level=level,
-        reasons=_start_reasons(state, phase),
+        action, prompt, area=area, technique=technique.id, level=level, reasons=tuple(reasons)
     )
 
 
-def _start_reasons(state: State, phase: Phase) -> tuple[Reason, ...]:
-    escalation = state.protocol.escalation
-    reasons = [cite(phase, f"{phase.name}: {phase.goal}")]
-    if not state.worked_before:
-        reasons.append(cite(escalation, "Start slow and broad, at a low level."))
-    return tuple(reasons)
+def _option_reasons(state: State, planned: PlannedPhase) -> list[Reason]:
+    """Optional techniques (P10) that today's plan allows in this phase, offered by name."""
+    protocol = state.protocol
+    reasons = []
+    open_areas = set(state.open_areas(planned))
+    for entry in planned.areas:
+        if entry.id not in open_areas or not admission.reachable(state, entry.id):
+            continue
+        for technique_id in entry.techniques:
+            technique = protocol.technique(technique_id)
+            if technique is not None and technique.optional:
+                reasons.append(
+                    cite(
+                        technique,
+                        f"Option: {sentence_case(technique.name)} on "
+                        f"{protocol.area_name(entry.id)}. {technique.description}",
+                    )
+                )
+                return reasons
+    return reasons
 
 
-def _suggest(state: State) -> tuple[str, Technique, int] | None:
-    phase = state.phase
-    assert phase is not None
-    areas = admission.workable_areas(state, phase)
+def _suggest(state: State) -> Suggestion | None:
+    """The next area to work in this position: the current phase first, then later ones
+    that are reachable now (never a closing pass ahead of its time)."""
+    phases = state.plan.phases[state.phase_index :]
+    for index, planned in enumerate(phases):
+        if index > 0 and planned.phase.revisit:
+            continue
+        found = _suggest_in(state, planned)
+        if found is not None:
+            return found
+    return None
+
+
+def _suggest_in(state: State, planned: PlannedPhase) -> Suggestion | None:
     current = state.work.area if state.work else state.last_area
+    areas = [a for a in state.open_areas(planned) if admission.reachable(state, a)]
     fresh = [a for a in areas if a not in state.areas_in_phase and a != current]
-    for area in fresh or areas:
-        techniques = admission.usable_techniques(state, phase, area)
-        broad_first = sorted(techniques, key=lambda t: not t.broad)
-        level = min(state.protocol.escalation.start_level, state.level_cap(), phase.max_level)
-        for technique in broad_first:
-            if level in technique.levels:
-                return area, technique, level
-            allowed = [
-                lv for lv in technique.levels if lv <= min(state.level_cap(), phase.max_level)
+    order = fresh or [a for a in areas if a != current] or areas
+    if state.work is None and current in areas and current not in state.area_caps:
+        order = [current, *order]  # resume where the hands were (after turning, a pause)
+    for area in order:
+        level = _start_level(state, area, planned)
+        techniques = admission.usable_techniques(state, area, level)
+        if not techniques:
+            lower = [
+                (lv, t)
+                for t in admission.planned_techniques(state, area)
+                for lv in t.levels
+                if lv <= _limit(state, area) and (not t.positions or state.position in t.positions)
             ]
-            if allowed:
-                return area, technique, min(allowed)
+            if not lower:
+                continue
+            level = min(lv for lv, _ in lower)
+            techniques = [t for lv, t in lower if lv == level]
+        best = sorted(techniques, key=lambda t: (not t.broad, not t.optional))[0]
+        return area, best, level, planned
+    return None
+
+
+def _start_level(state: State, area: str, planned: PlannedPhase) -> int:
+    level = min(state.protocol.escalation.start_level, _limit(state, area))
+    return max(level, 0)
+
+
+def _turn(state: State) -> Guidance | None:
+    """Nothing open can be reached as the client lies: suggest the position that can."""
+    planned = state.planned_phase
+    assert planned is not None
+    open_areas = [state.protocol.area(a) for a in state.open_areas(planned)]
+    for position in phase_positions(state.protocol, planned.phase, state.modifications):
+        if position.id == state.position:
+            continue
+        if any(area is not None and position.reaches(area) for area in open_areas):
+            where = sentence_case(admission.current_position(state).name)
+            return Guidance(
+                "position_client",
+                f"Nothing left in today's plan can be reached {where}: turn the client to "
+                f"{sentence_case(position.name)}. The plan carries on from there.",
+                position=position.id,
+                supports=position.supports,
+                reasons=(
+                    cite(position, position.description),
+                    cite(planned.phase, f"{planned.phase.name}: {planned.phase.goal}"),
+                ),
+            )
     return None
 
 
 def _end_of_plan(state: State) -> Guidance:
     return Guidance(
         "end_session",
-        "The plan for today is done: close gently and ask for a pain rating.",
-        reasons=(cite(state.protocol.outcomes, "Ask for pain 0-10 before the client gets up."),),
+        f"The plan for today is done: close gently. {ASK_PAIN}",
+        reasons=(cite(state.protocol.outcomes, "Record pain before and after."),),
     )

@@ -44,6 +44,45 @@ class Clearance(BaseModel):
     note: Annotated[str, Field(max_length=2000)] = ""
 
 
+class PastSession(BaseModel):
+    """What the plan needs to know about one earlier session of the same client."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pain_before: Pain | None = None
+    pain_after: Pain | None = None
+    reactive_areas: tuple[Id, ...] = Field(default=(), max_length=50)
+    ended: bool = True
+
+
+class History(BaseModel):
+    """The client's earlier sessions under this protocol, oldest first (CLINICAL.md 10)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sessions: tuple[PastSession, ...] = Field(default=(), max_length=1000)
+
+    @property
+    def last(self) -> PastSession | None:
+        return self.sessions[-1] if self.sessions else None
+
+    def facts(self) -> dict[str, Any]:
+        """The history facts follow-up conditions read (schema.HISTORY_FACTS)."""
+        last = self.last
+        trend = "unknown"
+        adverse = False
+        if last is not None and last.pain_before is not None and last.pain_after is not None:
+            change = last.pain_after - last.pain_before
+            trend = "down" if change < 0 else "up" if change > 0 else "same"
+            adverse = change > 0
+        return {
+            "previous_sessions": len(self.sessions),
+            "reactive_areas_last_session": len(last.reactive_areas) if last else 0,
+            "pain_trend": trend,
+            "adverse_last_session": adverse,
+        }
+
+
 class SessionStarted(_Event):
     """The session began under a pinned protocol version, after screening."""
 
@@ -55,6 +94,9 @@ class SessionStarted(_Event):
     modifications: tuple[str, ...] = ()
     clearance: Clearance | None = None
     pain_before: Pain | None = None
+    history: History | None = Field(
+        default=None, description="Earlier sessions the day's plan is built from."
+    )
 
 
 class Positioned(_Event):

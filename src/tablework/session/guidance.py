@@ -16,6 +16,7 @@ Action = Literal[
     "stop_area",
     "move_to_area",
     "refused",
+    "pause",
     "end_session",
 ]
 

@@ -7,12 +7,21 @@ them into one typed value the engine reads, and rejects anything it does not und
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
-from tablework.protocols.schema import Protocol
+from tablework.protocols.schema import Protocol, sentence_case
 
-FLAGS = ("no_prone", "prefer_side_lying_left", "emphasize_hip_pillow", "clinician_approval_advised")
+FLAGS = (
+    "no_prone",
+    "no_supine",
+    "prefer_side_lying_left",
+    "emphasize_hip_pillow",
+    "clinician_approval_advised",
+    "no_loaded_flexion",
+    "older_adult",
+)
 SIDES = ("left", "right")
 
 
@@ -23,18 +32,65 @@ class Modifications:
     ids: tuple[str, ...] = ()
     cap_level: int | None = None
     no_prone: bool = False
+    no_supine: bool = False
+    no_loaded_flexion: bool = False
     prefer_side_lying_left: bool = False
     emphasize_hip_pillow: bool = False
     clinician_approval_advised: bool = False
     disabled: frozenset[tuple[str, str]] = frozenset()
     avoid_areas: frozenset[str] = frozenset()
+    causes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """For each modification id, the screening flags (titles) that asked for it."""
 
     def disables(self, technique: str, area_side: str) -> bool:
         """Whether `technique` is ruled out on this side of the body."""
         return (technique, area_side) in self.disabled
 
+    def because(self, modification: str) -> str:
+        """Why screening asked for `modification`, in words ("" when not recorded)."""
+        return "; ".join(self.causes.get(modification, ()))
 
-def parse_modifications(ids: Iterable[str], protocol: Protocol) -> Modifications:
+    def cap_cause(self) -> str:
+        """The modification id that sets the level cap (the lowest one)."""
+        return f"cap_level:{self.cap_level}"
+
+
+def causes_from(screening: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]]:
+    """Modification id -> titles of the screening flags that asked for it."""
+    found: dict[str, list[str]] = {}
+    for flag in (screening or {}).get("flags", []):
+        if not isinstance(flag, Mapping):
+            continue
+        for modification in flag.get("modifications", []) or []:
+            title = sentence_case(str(flag.get("title") or flag.get("id") or "screening"))
+            found.setdefault(str(modification), []).append(title)
+    return {key: tuple(dict.fromkeys(titles)) for key, titles in found.items()}
+
+
+def limit_text(modification: str, protocol: Protocol) -> str | None:
+    """A screening limit as the therapist says it, e.g. "Level capped at 2"; None if silent."""
+    name, _, rest = modification.partition(":")
+    if name == "cap_level":
+        return f"Level capped at {rest}"
+    if name == "avoid_area":
+        return f"No work on {protocol.area_name(rest)}"
+    if name == "disable_technique":
+        technique, _, side = rest.rpartition(":")
+        where = "either side" if side == "both" else f"the {side} side"
+        return f"No {protocol.technique_name(technique)} on {where}"
+    return {
+        "no_prone": "No lying face down",
+        "no_supine": "No lying face up",
+        "prefer_side_lying_left": "Left side-lying preferred",
+        "clinician_approval_advised": "Clinician approval advised",
+        "no_loaded_flexion": "No loaded spinal flexion in home stretches",
+        "older_adult": "Longer, gentler stretch holds at home",
+    }.get(name)
+
+
+def parse_modifications(
+    ids: Iterable[str], protocol: Protocol, screening: Mapping[str, Any] | None = None
+) -> Modifications:
     """Read modification ids against the protocol; raise ValueError naming a bad one."""
     ids = tuple(dict.fromkeys(ids))
     caps: list[int] = []
@@ -57,11 +113,14 @@ def parse_modifications(ids: Iterable[str], protocol: Protocol) -> Modifications
         ids=ids,
         cap_level=min(caps) if caps else None,
         no_prone="no_prone" in flags,
+        no_supine="no_supine" in flags,
+        no_loaded_flexion="no_loaded_flexion" in flags,
         prefer_side_lying_left="prefer_side_lying_left" in flags,
         emphasize_hip_pillow="emphasize_hip_pillow" in flags,
         clinician_approval_advised="clinician_approval_advised" in flags,
         disabled=frozenset(disabled),
         avoid_areas=frozenset(avoid),
+        causes=causes_from(screening),
     )
 
 

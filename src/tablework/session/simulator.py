@@ -23,6 +23,7 @@ from tablework.session.events import (
     Clearance,
     Event,
     EventError,
+    History,
     SessionStarted,
     describe_validation,
     event_json,
@@ -51,6 +52,9 @@ class ScriptHeader(BaseModel):
     clearance: Clearance | None = None
     intake: dict[str, Any] | None = Field(
         default=None, description="An intake ({'answers': {...}}) to screen before starting."
+    )
+    history: History | None = Field(
+        default=None, description="The client's earlier sessions, for the day's plan."
     )
 
 
@@ -112,6 +116,7 @@ def opening_event(header: ScriptHeader, protocol: Protocol) -> SessionStarted:
         modifications=modifications,
         clearance=header.clearance,
         pain_before=pain_before,
+        history=header.history,
     )
 
 

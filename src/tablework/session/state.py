@@ -3,21 +3,22 @@
 `apply` is pure: it never mutates the state it is given, reads no clock and does no I/O, so
 replaying stored events rebuilds exactly the state the live session had. Whether a piece of
 work is allowed is decided in `admission`; what to do next is decided in `engine.advise`.
+The safety routine (CLINICAL.md 9) is folded here: a stop or a pain rise pauses the work
+until the client answers again, and pain that keeps rising marks the session for ending.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from tablework.conditions import evaluate
-from tablework.protocols.schema import Phase, Protocol
-from tablework.session import admission
+from tablework.protocols.schema import Protocol
+from tablework.session import admission, plan
 from tablework.session.events import (
     CheckIn,
-    Clearance,
     Event,
     EventError,
+    History,
     Note,
     Positioned,
     SessionEnded,
@@ -26,133 +27,30 @@ from tablework.session.events import (
     WorkStarted,
     WorkStopped,
 )
-from tablework.session.guidance import Reason
-from tablework.session.modifications import Modifications, parse_modifications
+from tablework.session.model import (
+    ACCEPTING,
+    BLOCKING_DISPOSITIONS,
+    Deviation,
+    Log,
+    Placement,
+    Progress,
+    Refusal,
+    State,
+    Stopped,
+    Work,
+)
+from tablework.session.modifications import parse_modifications
 
-BLOCKING_DISPOSITIONS = ("emergency", "urgent_referral", "no_session_today", "out_of_scope")
-
-
-@dataclass(frozen=True, slots=True)
-class Work:
-    """Hands-on work in progress."""
-
-    area: str
-    technique: str
-    level: int
-
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """Work or positioning the protocol or screening does not allow, and why."""
-
-    at: float
-    reasons: tuple[Reason, ...]
-    overridable: bool
-    area: str | None = None
-    technique: str | None = None
-    level: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Deviation:
-    """Work done against a protocol rule, with the therapist's recorded reason."""
-
-    at: float
-    area: str
-    technique: str
-    level: int
-    reason: str
-    rules: tuple[Reason, ...]
-
-
-@dataclass
-class State:
-    """Everything the engine knows about a session at one moment. Treat as read-only."""
-
-    protocol: Protocol = field(repr=False)
-    session_index: int
-    modifications: Modifications
-    screening: dict[str, Any] | None
-    clearance: Clearance | None
-    pain_before: int | None
-    last_at: float = 0
-    last_event: str = "session_started"
-    ended: bool = False
-    pain_after: int | None = None
-    position: str | None = None
-    supports: frozenset[str] = frozenset()
-    client_adjusted: bool = False
-    work: Work | None = None
-    last_area: str | None = None
-    worked_before: bool = False
-    last_level: int | None = None
-    max_level: int | None = None
-    contact_seconds: float = 0
-    contact_at_level: float = 0
-    contact_since_check_in: float = 0
-    change_check_in_due: float | None = None
-    good_streak: int = 0
-    signal: str | None = None
-    last_pain: int | None = None
-    check_ins: int = 0
-    reactive: tuple[tuple[str, float], ...] = ()
-    areas_worked: tuple[str, ...] = ()
-    refusal: Refusal | None = None
-    refusals: tuple[Refusal, ...] = ()
-    deviations: tuple[Deviation, ...] = ()
-    phase_index: int = 0
-    phase_started_at: float = 0
-    contact_in_phase: float = 0
-    good_in_phase: int = 0
-    areas_in_phase: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def blocked(self) -> bool:
-        """Screening said not to treat today and nobody recorded a clearance."""
-        disposition = (self.screening or {}).get("disposition")
-        return disposition in BLOCKING_DISPOSITIONS and self.clearance is None
-
-    @property
-    def positioned(self) -> bool:
-        return self.position is not None
-
-    @property
-    def phase(self) -> Phase | None:
-        phases = self.protocol.phases
-        return phases[self.phase_index] if self.phase_index < len(phases) else None
-
-    @property
-    def reactive_areas(self) -> frozenset[str]:
-        return frozenset(area for area, _ in self.reactive)
-
-    def level_cap(self) -> int:
-        """The highest level allowed now: session cap and screening cap, whichever is lower."""
-        cap = self.protocol.max_level_for_session(self.session_index)
-        if self.modifications.cap_level is not None:
-            cap = min(cap, self.modifications.cap_level)
-        return cap
-
-    def check_in_due_at(self) -> float | None:
-        """When the next check-in is due, in session seconds; None while no work goes on."""
-        if self.work is None:
-            return None
-        interval = self.protocol.check_in.interval_seconds
-        due = self.last_at + interval - self.contact_since_check_in
-        if self.change_check_in_due is not None:
-            due = min(due, self.change_check_in_due)
-        return due
-
-    def facts(self, at: float) -> dict[str, Any]:
-        """The session facts phase conditions may read (schema.SESSION_FACTS)."""
-        return {
-            "positioned": self.positioned,
-            "session_index": self.session_index,
-            "seconds_in_phase": at - self.phase_started_at,
-            "contact_seconds_in_phase": self.contact_in_phase,
-            "good_check_ins_in_phase": self.good_in_phase,
-            "areas_worked_in_phase": len(self.areas_in_phase),
-            "reactive_areas": len(self.reactive),
-        }
+__all__ = [
+    "BLOCKING_DISPOSITIONS",
+    "Deviation",
+    "Log",
+    "Refusal",
+    "State",
+    "Work",
+    "apply",
+    "start",
+]
 
 
 def start(event: SessionStarted, protocol: Protocol) -> State:
@@ -160,9 +58,10 @@ def start(event: SessionStarted, protocol: Protocol) -> State:
     if event.protocol not in (protocol.ref, protocol.id):
         raise EventError(f"session_started names {event.protocol}, not {protocol.ref}")
     try:
-        modifications = parse_modifications(event.modifications, protocol)
+        modifications = parse_modifications(event.modifications, protocol, event.screening)
     except ValueError as error:
         raise EventError(str(error)) from None
+    history = event.history or History()
     state = State(
         protocol=protocol,
         session_index=event.session_index,
@@ -170,10 +69,13 @@ def start(event: SessionStarted, protocol: Protocol) -> State:
         screening=event.screening,
         clearance=event.clearance,
         pain_before=event.pain_before,
+        history=history,
+        plan=plan.build(protocol, event.session_index, modifications, history),
         last_at=event.at,
         phase_started_at=event.at,
     )
     state.last_pain = event.pain_before
+    _advance_phase(state, event.at)
     return state
 
 
@@ -200,8 +102,8 @@ def apply(state: State, event: Event) -> State:
 
 
 def _clone(state: State) -> State:
-    # A shallow copy is enough: every collection in a State is immutable. Copying the
-    # instance dict directly is several times faster than copy.copy, and replay is hot.
+    # A shallow copy is enough: every collection in a State is immutable or copied on
+    # write. Copying the instance dict directly is several times faster than copy.copy.
     new = object.__new__(State)
     new.__dict__.update(state.__dict__)
     return new
@@ -221,31 +123,48 @@ def _check_ids(protocol: Protocol, event: Event) -> None:
 
 
 def _accrue_contact(new: State, at: float) -> None:
-    if new.work is None:
+    work = new.work
+    if work is None:
         return
     elapsed = at - new.last_at
     new.contact_seconds += elapsed
     new.contact_at_level += elapsed
     new.contact_since_check_in += elapsed
     new.contact_in_phase += elapsed
+    progress = new.progress.get(work.area, Progress())
+    _set_progress(new, work.area, Progress(progress.contact + elapsed, progress.accepted))
+
+
+def _set_progress(new: State, area: str, progress: Progress) -> None:
+    new.progress = {**new.progress, area: progress}
+    rule = new.protocol.settling_rule
+    settled = progress.accepted >= rule.good_check_ins and progress.contact >= rule.contact_seconds
+    if settled and area not in new.settled and new.closed(area) is None:
+        new.settled = new.settled | {area}
+
+
+def _refuse(new: State, refusal: Refusal) -> None:
+    new.refusal = refusal
+    new.refusals = new.refusals.append(refusal)
 
 
 def _positioned(new: State, event: Positioned) -> None:
     hard = admission.check_position(new, event.position)
     if hard:
-        new.refusal = Refusal(event.at, hard, overridable=False)
-        new.refusals = (*new.refusals, new.refusal)
+        _refuse(new, Refusal(event.at, hard, overridable=False, position=event.position))
         return
+    supports = tuple(s for s in event.supports if s != "client_adjusted")
     new.position = event.position
-    new.supports = frozenset(s for s in event.supports if s != "client_adjusted")
+    new.supports = frozenset(supports)
     new.client_adjusted = event.client_adjusted or "client_adjusted" in event.supports
+    new.placements = new.placements.append(Placement(event.at, event.position, supports))
     new.work = None
 
 
 def _work_started(new: State, event: WorkStarted) -> None:
     hard, soft = admission.check_work(new, event.area, event.technique, event.level)
     if hard or (soft and not event.override_reason):
-        new.refusal = Refusal(
+        refusal = Refusal(
             event.at,
             hard or soft,
             overridable=not hard,
@@ -253,14 +172,19 @@ def _work_started(new: State, event: WorkStarted) -> None:
             technique=event.technique,
             level=event.level,
         )
-        new.refusals = (*new.refusals, new.refusal)
+        _refuse(new, refusal)
         return
     if soft and event.override_reason:
         deviation = Deviation(
             event.at, event.area, event.technique, event.level, event.override_reason, soft
         )
-        new.deviations = (*new.deviations, deviation)
-    _begin_work(new, Work(event.area, event.technique, event.level), event.at)
+        new.deviations = new.deviations.append(deviation)
+    else:
+        ceiling = new.lighter_ceiling(event.area)
+        if ceiling is not None and event.level > ceiling:
+            new.lighter = None  # admitted above it: the escalation rule was met afresh
+    work = Work(event.area, event.technique, event.level, overridden=bool(soft))
+    _begin_work(new, work, event.at)
 
 
 def _begin_work(new: State, work: Work, at: float) -> None:
@@ -293,33 +217,97 @@ def _check_in(new: State, event: CheckIn) -> None:
     new.check_ins += 1
     new.contact_since_check_in = 0
     new.change_check_in_due = None
-    pain_rose = event.pain is not None and new.last_pain is not None and event.pain > new.last_pain
-    if event.pain is not None:
-        new.last_pain = event.pain
-    if event.tightening:
-        area = event.area or (new.work.area if new.work else None)
-        if area is not None:
-            _mark_reactive(new, area, event.at)
-            return
+    work = new.work
+    area = event.area or (work.area if work else None)
+    if event.tightening and area is not None:
+        _close_area(new, area, event.at, "tightening")
+    if _pain_routine(new, event, area):
+        return
     if event.pressure == "stop":
-        new.signal, new.work, new.good_streak = "stop", None, 0
-    elif event.pressure == "lighter" or pain_rose:
-        new.signal, new.good_streak = ("lighter" if event.pressure == "lighter" else "pain_rise"), 0
-    else:
-        new.signal = event.pressure
-        new.good_streak += 1
-        new.good_in_phase += 1
+        _pause(new, "stop", area)
+        return
+    new.paused = None
+    if event.tightening:
+        return
+    if event.pressure == "lighter" or new.signal == "pain_rise":
+        if work is not None and event.pressure == "lighter":
+            ceiling = max(work.level - 1, 0)
+            new.accepted_level = (
+                ceiling if new.accepted_level is None else min(new.accepted_level, ceiling)
+            )
+            standing = new.lighter_ceiling(work.area)
+            if standing is None or ceiling < standing:
+                new.lighter = (work.area, ceiling)
+        new.signal = "lighter" if event.pressure == "lighter" else "pain_rise"
+        new.good_streak = 0
+        new.contact_at_level = 0
+        return
+    new.signal = event.pressure
+    new.good_streak += 1
+    new.good_in_phase += 1
+    if work is not None and event.pressure in ACCEPTING:
+        asked_lighter = new.lighter_ceiling(work.area)
+        level = work.level if asked_lighter is None else min(work.level, asked_lighter)
+        new.accepted_level = max(new.accepted_level or 0, level)
+        progress = new.progress.get(work.area, Progress())
+        _set_progress(new, work.area, Progress(progress.contact, progress.accepted + 1))
+
+
+def _pain_routine(new: State, event: CheckIn, area: str | None) -> bool:
+    """Apply CLINICAL.md 9 to a pain rating; True when it paused or ended the work."""
+    pain, last = event.pain, new.last_pain
+    if pain is None:
+        return False
+    new.last_pain = pain
+    if last is None or pain <= last:
+        if new.signal == "pain_rise":
+            new.signal = None
+        return False
+    routine = new.protocol.safety_routine
+    baseline = new.pain_before if new.pain_before is not None else last
+    marked = pain >= baseline + routine.pain_rise_points or (
+        pain >= routine.pain_stop_at and pain > baseline
+    )
+    level = new.work.level if new.work is not None else new.last_level
+    if marked:
+        new.pain_rises += 1
+    if (marked and new.pain_rises >= routine.end_after_rises) or (level == 0 and new.worked_before):
+        new.ending = "pain"
+        new.work = None
+        new.signal = "pain_rise"
+        return True
+    if marked:
+        if area is not None:
+            _close_area(new, area, event.at, "pain", pain)
+        _pause(new, "pain", area)
+        return True
+    new.signal = "pain_rise"
+    return False
+
+
+def _pause(new: State, why: str, area: str | None) -> None:
+    work = new.work
+    if why == "stop" and work is not None and new.closed(work.area) is None:
+        cap = max(work.level - 1, 0)
+        new.area_caps = {**new.area_caps, work.area: min(new.area_caps.get(work.area, cap), cap)}
+    new.paused = why
+    new.pause_area = area
+    new.work = None
+    new.signal = why if why == "stop" else "pain_rise"
+    new.good_streak = 0
 
 
 def _tightening(new: State, event: TighteningObserved) -> None:
-    _mark_reactive(new, event.area, event.at)
+    _close_area(new, event.area, event.at, "tightening")
 
 
-def _mark_reactive(new: State, area: str, at: float) -> None:
-    if area not in new.reactive_areas:
-        new.reactive = (*new.reactive, (area, at))
-    new.signal = "tightening"
-    new.good_streak = 0
+def _close_area(new: State, area: str, at: float, why: str, pain: int | None = None) -> None:
+    if new.closed(area) is None:
+        new.stopped = (*new.stopped, Stopped(area, at, why, pain))
+        new.settled = new.settled - {area}
+    if why == "tightening":
+        new.signal = "tightening"
+        new.good_streak = 0
     if new.work is not None and new.work.area == area:
         new.work = None
 
@@ -352,17 +340,22 @@ _HANDLERS: dict[type, Any] = {
 
 
 def _advance_phase(new: State, at: float) -> None:
-    phase = new.phase
-    while phase is not None and _phase_done(new, phase, at):
+    planned = new.planned_phase
+    while planned is not None and _phase_done(new, at):
         new.phase_index += 1
         new.phase_started_at = at
         new.contact_in_phase = 0
         new.good_in_phase = 0
         new.areas_in_phase = frozenset()
-        phase = new.phase
+        planned = new.planned_phase
 
 
-def _phase_done(state: State, phase: Phase, at: float) -> bool:
-    if phase.areas and not admission.workable_areas(state, phase):
+def _phase_done(state: State, at: float) -> bool:
+    planned = state.planned_phase
+    assert planned is not None
+    phase = planned.phase
+    if phase.areas and not state.open_areas(planned):
         return True
-    return phase.exit is not None and evaluate(phase.exit, state.facts(at))
+    if phase.exit is not None:
+        return evaluate(phase.exit, state.facts(at))
+    return not phase.areas
