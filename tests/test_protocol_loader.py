@@ -63,7 +63,7 @@ def test_an_unreadable_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
         load_file(tmp_path / "missing.yaml")
     binary = tmp_path / "binary.yaml"
     binary.write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(ProtocolError, match="cannot read file"):
+    with pytest.raises(ProtocolError, match="not valid UTF-8"):
         load_file(binary)
 
 

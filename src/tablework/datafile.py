@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from tablework import inputs
 from tablework.marked_yaml import Loc, MarkedDocument, YamlError, parse
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -24,6 +25,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        if not self.line:
+            return f"{self.path}: {self.message}"
         return f"{self.path}:{self.line}: {self.message}"
 
 
@@ -36,12 +39,12 @@ class DataFileError(Exception):
 
 
 def read_text(path: Path) -> str:
-    """The file's text; an unreadable file is reported like an invalid one."""
+    """The file's text, within the input limits; a refused file is reported like an invalid
+    one."""
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        raise DataFileError([Problem(str(path), 0, f"cannot read file: {reason}")]) from None
+        return inputs.read_text(path)
+    except inputs.InputError as error:
+        raise DataFileError([Problem(error.where, error.line, error.message)]) from None
 
 
 def load_model(text: str, path: str, model: type[Model]) -> tuple[Model, MarkedDocument]:
