@@ -50,16 +50,20 @@ def read_file(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+        reason = error.strerror if isinstance(error, OSError) else None
+        raise InputError(where, f"cannot read file: {reason or error}") from None
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise InputError(where, f"not a regular file ({_kind(status.st_mode)})")
+        if status.st_size > limit:
+            raise InputError(where, f"too large (the limit is {_size(limit)})")
+        data = _read_at_most(fd, limit + 1)
     except OSError as error:
         raise InputError(where, f"cannot read file: {error.strerror or error}") from None
-    with os.fdopen(fd, "rb") as file:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise InputError(where, f"not a regular file ({_kind(mode)})")
-        try:
-            data = file.read(limit + 1)
-        except OSError as error:
-            raise InputError(where, f"cannot read file: {error.strerror or error}") from None
+    finally:
+        os.close(fd)
     if len(data) > limit:
         raise InputError(where, f"too large (the limit is {_size(limit)})")
     return data
@@ -126,6 +130,19 @@ def check_argument(value: str, name: str) -> str:
     if _has_surrogate(value):
         raise InputError(name, "not valid UTF-8 text")
     return value
+
+
+def _read_at_most(fd: int, size: int) -> bytes:
+    # A file can grow after fstat (or be a /proc file that reports 0 bytes): never read more.
+    chunks: list[bytes] = []
+    left = size
+    while left > 0:
+        chunk = os.read(fd, min(left, 1024 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def _check_json_nesting(text: str, where: str) -> None:
