@@ -44,13 +44,15 @@ def read_text(path: Path) -> str:
     try:
         return inputs.read_text(path)
     except inputs.InputError as error:
-        raise DataFileError([Problem(error.where, error.line, error.message)]) from None
+        raise _refused(error) from None
 
 
 def load_model(text: str, path: str, model: type[Model]) -> tuple[Model, MarkedDocument]:
     """Parse YAML `text` and validate it as `model`; keep the document for line lookups."""
     try:
-        document = parse(text)
+        document = parse(inputs.text_of(text, path))
+    except inputs.InputError as error:
+        raise _refused(error) from None
     except YamlError as error:
         raise DataFileError([Problem(path, error.line, error.message)]) from None
     if not isinstance(document.data, dict):
@@ -79,6 +81,10 @@ def dotted(loc: Loc) -> str:
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
+
+
+def _refused(error: inputs.InputError) -> DataFileError:
+    return DataFileError([Problem(error.where, error.line, error.message)])
 
 
 def _schema_problems(error: ValidationError, document: MarkedDocument, path: str) -> list[Problem]:
