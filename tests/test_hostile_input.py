@@ -20,7 +20,7 @@ from sqlalchemy import MetaData, select
 from typer.testing import CliRunner
 
 from tablework.cli import app
-from tablework.inputs import MAX_INPUT_BYTES
+from tablework.inputs import MAX_INPUT_BYTES, MAX_YAML_BYTES
 
 if TYPE_CHECKING:
     from tablework.store.repo import Store
@@ -117,7 +117,7 @@ IN_PROCESS: dict[str, Case] = {
         _intake(d, c, _intake_with(('"pain_now": 7', '"pain_now": -Infinity'))),
         "-Infinity is not a number",
     ),
-    "billion-laughs": lambda d, c: (_validate(d, _laughs()), "aliases add more than"),
+    "billion-laughs": lambda d, c: (_validate(d, _laughs()), "keys and values (an alias counts"),
     "recursive-alias": lambda d, c: (_validate(d, "a: &a [1, *a]\n"), "contains it"),
     "nul-byte-yaml": lambda d, c: (_validate(d, "id: x\0y\n"), "NUL byte"),
     "nul-byte-json": lambda d, c: (_intake(d, c, '{"answers": {}}\0'), "NUL byte"),
@@ -129,6 +129,14 @@ IN_PROCESS: dict[str, Case] = {
     "over-size-limit": lambda d, c: (
         ["session", "simulate", _sparse(d, MAX_INPUT_BYTES + 1), "--save"],
         "too large",
+    ),
+    "yaml-over-size-limit": lambda d, c: (
+        _validate(d, "a: " + "x" * MAX_YAML_BYTES),
+        "too large (the limit is 1 MiB)",
+    ),
+    "yaml-too-many-values": lambda d, c: (
+        _validate(d, "".join(f"k{i}: {i}\n" for i in range(30_000))),
+        "more than 20000 keys and values",
     ),
     "ruleset-path": lambda d, c: (
         ["screen", str(INTAKE), "--ruleset", "../../protocols/library/acute-low-back-spasm"],

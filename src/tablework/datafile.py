@@ -42,7 +42,7 @@ def read_text(path: Path) -> str:
     """The file's text, within the input limits; a refused file is reported like an invalid
     one."""
     try:
-        return inputs.read_text(path)
+        return inputs.read_text(path, inputs.MAX_YAML_BYTES)
     except inputs.InputError as error:
         raise _refused(error) from None
 
@@ -50,7 +50,7 @@ def read_text(path: Path) -> str:
 def load_model(text: str, path: str, model: type[Model]) -> tuple[Model, MarkedDocument]:
     """Parse YAML `text` and validate it as `model`; keep the document for line lookups."""
     try:
-        document = parse(inputs.text_of(text, path))
+        document = parse(inputs.text_of(text, path, inputs.MAX_YAML_BYTES))
     except inputs.InputError as error:
         raise _refused(error) from None
     except YamlError as error:

@@ -4,7 +4,7 @@ Everything Tablework reads from outside (session scripts, intakes, note sections
 ruleset and instrument files) passes through here before any parser sees it, so a hostile
 file is refused in one place, quickly, with one line saying why: too big, not a regular
 file, not UTF-8, a NUL byte, nested too deep, or a number that is not finite or out of
-range. YAML structure (anchors, aliases) is checked in `marked_yaml`, with these limits.
+range. YAML structure (anchors, aliases, value count) is checked in `marked_yaml`.
 """
 
 from __future__ import annotations
@@ -26,8 +26,13 @@ MAX_NESTING = 64
 MAX_INTEGER = 2**53 - 1
 """The largest integer magnitude accepted: every JSON reader, and both databases, agree on it."""
 
-MAX_ALIAS_VALUES = 10_000
-"""How many values YAML aliases may add to a document in all (a billion laughs needs 10^9)."""
+MAX_YAML_BYTES = 1024 * 1024
+"""The largest YAML file accepted (1 MiB, 50 times the bundled protocol): YAML is parsed in
+pure Python, about a second per MiB, so it gets a tighter limit than JSON."""
+
+MAX_YAML_VALUES = 20_000
+"""The most keys and values a YAML document may hold, an alias counting each time it is
+used (the bundled protocol holds about 1,300; a "billion laughs" file would hold 10^9)."""
 
 _MAX_NUMBER_CHARS = 40
 _Number = TypeVar("_Number", int, float)
@@ -109,9 +114,9 @@ def read_json(path: Path) -> Any:
     return load_json(read_file(path), str(path))
 
 
-def read_text(path: Path) -> str:
+def read_text(path: Path, limit: int = MAX_INPUT_BYTES) -> str:
     """The text of the file at `path` (see `read_file` and `text_of`)."""
-    return text_of(read_file(path), str(path))
+    return text_of(read_file(path, limit), str(path), limit)
 
 
 def number_problem(value: object) -> str | None:

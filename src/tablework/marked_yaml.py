@@ -5,11 +5,12 @@ line, not a traceback. PyYAML's node tree carries marks, so we build plain Pytho
 the nodes ourselves and keep a map from each value's location to its line.
 
 The same files may come from anyone, so parsing also enforces the input limits of
-`tablework.inputs`: nesting depth (checked while composing, before any recursion can get
-deep), finite numbers in range, and aliases. Anchors and aliases stay allowed (the bundled
-files use them, and a copied protocol must validate), but a recursive alias is refused and
-all aliases together may add at most MAX_ALIAS_VALUES values, so a "billion laughs" file
-stops after a few thousand.
+`tablework.inputs`: nesting depth (checked while scanning and composing, before any
+recursion can get deep), finite numbers in range, and at most MAX_YAML_VALUES keys and
+values. Anchors and aliases stay allowed (the bundled files use them, and a copied
+protocol must validate), but a recursive alias is refused and every use of an alias
+counts against the budget, so a "billion laughs" file stops after a few thousand values
+instead of filling memory.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from tablework.inputs import MAX_ALIAS_VALUES, MAX_NESTING, number_problem
+from tablework.inputs import MAX_NESTING, MAX_YAML_VALUES, number_problem
 
 Loc = tuple[str | int, ...]
 
@@ -74,21 +75,30 @@ def parse(text: str) -> MarkedDocument:
 
 
 class _Loader(yaml.SafeLoader):
-    """A SafeLoader that refuses deep nesting as it composes and counts the nodes it made."""
+    """A SafeLoader that refuses deep nesting and too many values as it composes."""
 
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.depth = 0
         self.composed = 0
 
+    def fetch_flow_collection_start(self, TokenClass: type[yaml.Token]) -> None:
+        # The scanner looks ahead over every open `[` for a possible key, so a deep flow
+        # collection costs quadratic time before composing even starts: stop it here.
+        if self.flow_level >= MAX_NESTING:
+            raise YamlError(self.line + 1, f"nested deeper than {MAX_NESTING} levels")
+        super().fetch_flow_collection_start(TokenClass)
+
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             return super().compose_node(parent, index)
         self.depth += 1
         self.composed += 1
-        if self.depth > MAX_NESTING:
+        if self.depth > MAX_NESTING or self.composed > MAX_YAML_VALUES:
             line = self.peek_event().start_mark.line + 1  # type: ignore[no-untyped-call]
-            raise YamlError(line, f"nested deeper than {MAX_NESTING} levels")
+            if self.depth > MAX_NESTING:
+                raise YamlError(line, f"nested deeper than {MAX_NESTING} levels")
+            raise YamlError(line, _TOO_MANY_VALUES)
         try:
             return super().compose_node(parent, index)
         finally:
@@ -100,7 +110,7 @@ class _Builder:
 
     def __init__(self, loader: _Loader) -> None:
         self.loader = loader
-        self.budget = loader.composed + MAX_ALIAS_VALUES
+        self.budget = MAX_YAML_VALUES
         self.lines: dict[Loc, int] = {}
         self.open: set[int] = set()
 
@@ -110,9 +120,7 @@ class _Builder:
     def value(self, node: yaml.Node, loc: Loc) -> Any:
         line = node.start_mark.line + 1
         self.lines[loc] = line
-        self.budget -= 1
-        if self.budget < 0:
-            raise YamlError(line, f"aliases add more than {MAX_ALIAS_VALUES} values")
+        self.spend(line)
         if len(loc) > MAX_NESTING:
             raise YamlError(line, f"nested deeper than {MAX_NESTING} levels")
         if not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
@@ -133,6 +141,7 @@ class _Builder:
             line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode):
                 raise YamlError(line, "a key must be a plain name, not a list or mapping")
+            self.spend(line)
             key = self.scalar(key_node)
             if not isinstance(key, str):
                 key = str(key)
@@ -141,6 +150,11 @@ class _Builder:
             result[key] = self.value(value_node, (*loc, key))
             self.lines[(*loc, key)] = line
         return result
+
+    def spend(self, line: int) -> None:
+        self.budget -= 1
+        if self.budget < 0:
+            raise YamlError(line, _TOO_MANY_VALUES)
 
     def scalar(self, node: yaml.Node) -> Any:
         line = node.start_mark.line + 1
@@ -158,3 +172,6 @@ class _Builder:
 
 
 _MAX_NUMBER_CHARS = 40
+_TOO_MANY_VALUES = (
+    f"more than {MAX_YAML_VALUES} keys and values (an alias counts each time it is used)"
+)
