@@ -125,6 +125,10 @@ IN_PROCESS: dict[str, Case] = {
         _intake(d, c, _intake_with(("toddler", "t\xf6ddler")).encode("latin-1")),
         "not valid UTF-8",
     ),
+    "lone-surrogate-escape": lambda d, c: (
+        _intake(d, c, _intake_with(("Lower back", "Lower \\udcff back"))),
+        "not valid UTF-8",
+    ),
     "directory": lambda d, c: (["session", "simulate", str(d), "--save"], "a directory"),
     "over-size-limit": lambda d, c: (
         ["session", "simulate", _sparse(d, MAX_INPUT_BYTES + 1), "--save"],

@@ -152,3 +152,13 @@ def test_an_argument_that_is_not_utf8_is_refused() -> None:
     assert check_argument("Zoë", "argument 1") == "Zoë"
     with pytest.raises(InputError, match="argument 2: not valid UTF-8"):
         check_argument("Zo\udcff", "argument 2")
+
+
+@pytest.mark.parametrize("text", [r'{"a": "\udcff"}', r'{"\ud800": 1}', r'[["\uDE00"]]'])
+def test_a_lone_surrogate_escape_is_refused_like_invalid_utf8(text: str) -> None:
+    with pytest.raises(InputError, match="not valid UTF-8 text"):
+        load_json(text)
+
+
+def test_a_surrogate_pair_escape_is_one_character() -> None:
+    assert load_json(r'{"a": "\ud83d\ude00"}') == {"a": "\N{GRINNING FACE}"}

@@ -36,6 +36,7 @@ used (the bundled protocol holds about 1,300; a "billion laughs" file would hold
 
 _MAX_NUMBER_CHARS = 40
 _Number = TypeVar("_Number", int, float)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _BRACKET_OR_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[{]|[\]}]')
 
 
@@ -99,7 +100,7 @@ def load_json(data: bytes | str, where: str = "<input>") -> Any:
     text = text_of(data, where)
     _check_json_nesting(text, where)
     try:
-        return json.loads(
+        data = json.loads(
             text,
             parse_int=lambda digits: _json_int(digits, where),
             parse_float=lambda digits: _json_float(digits, where),
@@ -107,6 +108,9 @@ def load_json(data: bytes | str, where: str = "<input>") -> Any:
         )
     except json.JSONDecodeError as error:
         raise InputError(where, f"malformed JSON: {error.msg}", error.lineno) from None
+    if _SURROGATE_ESCAPE.search(text) and _holds_surrogate(data):
+        raise InputError(where, "not valid UTF-8 text (a \\u escape names half a character)")
+    return data
 
 
 def read_json(path: Path) -> Any:
@@ -186,6 +190,22 @@ def _checked(value: _Number, where: str) -> _Number:
 
 def _refuse(where: str, message: str) -> NoReturn:
     raise InputError(where, message)
+
+
+def _holds_surrogate(data: Any) -> bool:
+    # A valid pair (an emoji) decodes to one character; a lone half stays a surrogate that
+    # no database can store. Walked with a stack: nesting is already bounded, but cheaply.
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str) and _has_surrogate(value):
+            return True
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 def _has_surrogate(text: str) -> bool:
