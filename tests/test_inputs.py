@@ -14,10 +14,10 @@ from tablework.inputs import (
     InputError,
     check_argument,
     load_json,
-    number_problem,
     read_file,
     read_json,
     text_of,
+    value_problem,
 )
 
 
@@ -142,10 +142,10 @@ def test_malformed_json_names_its_line() -> None:
     assert str(error.value).startswith("s.json:2: malformed JSON")
 
 
-def test_number_problem_ignores_booleans_and_text() -> None:
-    assert number_problem(True) is None
-    assert number_problem("1e400") is None
-    assert number_problem(float("nan")) == "numbers must be finite"
+def test_value_problem_accepts_booleans_and_plain_text() -> None:
+    assert value_problem(True) is None
+    assert value_problem("1e400") is None
+    assert value_problem(float("nan")) == "numbers must be finite"
 
 
 def test_an_argument_that_is_not_utf8_is_refused() -> None:
@@ -162,3 +162,8 @@ def test_a_lone_surrogate_escape_is_refused_like_invalid_utf8(text: str) -> None
 
 def test_a_surrogate_pair_escape_is_one_character() -> None:
     assert load_json(r'{"a": "\ud83d\ude00"}') == {"a": "\N{GRINNING FACE}"}
+
+
+def test_value_problem_names_text_with_half_a_character() -> None:
+    assert value_problem("Zoë") is None
+    assert value_problem("\udcff") == "not valid UTF-8 text (an escape names half a character)"

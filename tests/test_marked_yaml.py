@@ -122,3 +122,8 @@ def test_a_control_character_is_refused_with_its_line(char: str, code: str) -> N
     with pytest.raises(YamlError, match=f"character #x{code} is not allowed") as error:
         parse(f"a: 1\nb: x{char}y\n")
     assert error.value.line == 2
+
+
+def test_a_lone_surrogate_escape_is_refused() -> None:
+    with pytest.raises(YamlError, match="half a character"):
+        parse('a: "\\udcff"\n')

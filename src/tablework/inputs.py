@@ -34,6 +34,7 @@ MAX_YAML_VALUES = 20_000
 """The most keys and values a YAML document may hold, an alias counting each time it is
 used (the bundled protocol holds about 1,300; a "billion laughs" file would hold 10^9)."""
 
+HALF_A_CHARACTER = "not valid UTF-8 text (an escape names half a character)"
 _MAX_NUMBER_CHARS = 40
 _Number = TypeVar("_Number", int, float)
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -109,7 +110,7 @@ def load_json(data: bytes | str, where: str = "<input>") -> Any:
     except json.JSONDecodeError as error:
         raise InputError(where, f"malformed JSON: {error.msg}", error.lineno) from None
     if _SURROGATE_ESCAPE.search(text) and _holds_surrogate(data):
-        raise InputError(where, "not valid UTF-8 text (a \\u escape names half a character)")
+        raise InputError(where, HALF_A_CHARACTER)
     return data
 
 
@@ -123,8 +124,11 @@ def read_text(path: Path, limit: int = MAX_INPUT_BYTES) -> str:
     return text_of(read_file(path, limit), str(path), limit)
 
 
-def number_problem(value: object) -> str | None:
-    """Why `value` is not a number we accept, or None if it is fine (or not a number)."""
+def value_problem(value: object) -> str | None:
+    """Why a parsed scalar is not one we accept (a number out of range, text with half a
+    character), or None if it is fine."""
+    if isinstance(value, str):
+        return HALF_A_CHARACTER if _has_surrogate(value) else None
     if isinstance(value, bool):
         return None
     if isinstance(value, float) and not math.isfinite(value):
@@ -182,7 +186,7 @@ def _json_float(digits: str, where: str) -> float:
 
 
 def _checked(value: _Number, where: str) -> _Number:
-    problem = number_problem(value)
+    problem = value_problem(value)
     if problem:
         _refuse(where, problem)
     return value

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from tablework.inputs import MAX_NESTING, MAX_YAML_VALUES, number_problem
+from tablework.inputs import MAX_NESTING, MAX_YAML_VALUES, value_problem
 
 Loc = tuple[str | int, ...]
 
@@ -165,7 +165,7 @@ class _Builder:
         except (ValueError, OverflowError) as error:
             # e.g. a timestamp like 2024-13-45 that matches the pattern but is no date
             raise YamlError(line, f"invalid value: {error}") from None
-        problem = number_problem(value)
+        problem = value_problem(value)
         if problem:
             raise YamlError(line, problem)
         return value
