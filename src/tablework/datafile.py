@@ -47,8 +47,9 @@ def read_text(path: Path) -> str:
         raise _refused(error) from None
 
 
-def load_model(text: str, path: str, model: type[Model]) -> tuple[Model, MarkedDocument]:
-    """Parse YAML `text` and validate it as `model`; keep the document for line lookups."""
+def load_model(text: bytes | str, path: str, model: type[Model]) -> tuple[Model, MarkedDocument]:
+    """Parse YAML `text` (a file's text or a request body) and validate it as `model`; keep
+    the document for line lookups."""
     try:
         document = parse(inputs.text_of(text, path, inputs.MAX_YAML_BYTES))
     except inputs.InputError as error:
