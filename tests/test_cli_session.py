@@ -106,3 +106,25 @@ def test_db_upgrade_reports_the_schema(
     monkeypatch.setenv("TABLEWORK_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
     result = cli.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0 and f"empty -> {HEAD}" in result.output
+
+
+def test_save_with_client_stores_the_session_under_that_client(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TABLEWORK_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    client_id = cli.invoke(app, ["client", "add", "Zoë Ñúñez"]).stdout.strip()
+    saved = cli.invoke(
+        app,
+        ["session", "simulate", str(EXAMPLE), "--save", "--client", client_id, "-f", "json"],
+    )
+    assert saved.exit_code == 0, saved.output
+    session_id = json.loads(saved.stdout)["session_id"]
+    listed = cli.invoke(app, ["session", "list", "--client", client_id, "--format", "json"])
+    assert [s["id"] for s in json.loads(listed.stdout)] == [session_id]
+    clients = cli.invoke(app, ["client", "list", "--format", "json"])
+    assert [c["id"] for c in json.loads(clients.stdout)] == [client_id]
+
+
+def test_client_without_save_is_refused(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["session", "simulate", str(EXAMPLE), "--client", "abc"])
+    assert result.exit_code == 2 and "--client only applies with --save" in result.stderr

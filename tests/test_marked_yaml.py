@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from tablework.inputs import MAX_NESTING, MAX_YAML_VALUES
 from tablework.marked_yaml import YamlError, parse
 
 
@@ -38,3 +41,89 @@ def test_an_empty_file_is_an_error() -> None:
 def test_anchors_and_aliases_are_resolved() -> None:
     document = parse("a: &x [1, 2]\nb: *x\n")
     assert document.data["b"] == [1, 2]
+
+
+def billion_laughs(levels: int = 9) -> str:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(1, levels):
+        name, previous = chr(ord("a") + level), chr(ord("a") + level - 1)
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_billion_laughs_is_refused_quickly() -> None:
+    started = time.perf_counter()
+    with pytest.raises(YamlError, match=f"more than {MAX_YAML_VALUES} keys and values"):
+        parse(billion_laughs())
+    assert time.perf_counter() - started < 1.0
+
+
+def test_aliases_within_the_budget_are_expanded() -> None:
+    document = parse(billion_laughs(levels=3))
+    assert len(document.data["c"]) == 9 and document.data["c"][0][0] == ["lol"] * 9
+
+
+@pytest.mark.parametrize("text", ["a: &a [1, *a]\n", "a: &a {b: *a}\n", "&a [*a]\n"])
+def test_a_recursive_alias_is_refused(text: str) -> None:
+    with pytest.raises(YamlError, match="an alias refers to a value that contains it"):
+        parse(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        "".join("  " * i + f"k{i}:\n" for i in range(MAX_NESTING + 2)),
+        "".join("  " * i + "-\n" for i in range(MAX_NESTING + 2)),
+    ],
+    ids=["flow", "block-mapping", "block-list"],
+)
+def test_nesting_beyond_the_limit_is_refused(text: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(YamlError, match=f"nested deeper than {MAX_NESTING} levels"):
+        parse(text)
+    assert time.perf_counter() - started < 1.5
+
+
+def test_aliases_cannot_nest_deeper_than_the_limit() -> None:
+    lines = ["a0: &a0 [1]"] + [f"a{i}: &a{i} [[[[*a{i - 1}]]]]" for i in range(1, 20)]
+    with pytest.raises(YamlError, match="nested deeper"):
+        parse("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (".inf", "numbers must be finite"),
+        ("-.inf", "numbers must be finite"),
+        (".nan", "numbers must be finite"),
+        ("1.0e+400", "numbers must be finite"),
+        ("9" * 5000, "number out of range"),
+        ("0x" + "f" * 14, "number out of range"),
+        (":".join(["59"] * 3000), "number out of range"),
+        ("1.0e+300", "number out of range"),
+        ("2024-13-45", "invalid value"),
+    ],
+    ids=["inf", "-inf", "nan", "1e400", "huge", "hex", "sexagesimal", "1e300", "bad-date"],
+)
+def test_numbers_must_be_finite_and_in_range(value: str, message: str) -> None:
+    with pytest.raises(YamlError, match=message) as error:
+        parse(f"ok: 1\nvalue: {value}\n")
+    assert error.value.line == 2
+
+
+def test_a_huge_integer_key_is_refused() -> None:
+    with pytest.raises(YamlError, match="number out of range"):
+        parse(f"? {'9' * 5000}\n: 1\n")
+
+
+@pytest.mark.parametrize(("char", "code"), [("\0", "0000"), ("\x07", "0007")])
+def test_a_control_character_is_refused_with_its_line(char: str, code: str) -> None:
+    with pytest.raises(YamlError, match=f"character #x{code} is not allowed") as error:
+        parse(f"a: 1\nb: x{char}y\n")
+    assert error.value.line == 2
+
+
+def test_a_lone_surrogate_escape_is_refused() -> None:
+    with pytest.raises(YamlError, match="half a character"):
+        parse('a: "\\udcff"\n')

@@ -63,7 +63,7 @@ def test_an_unreadable_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
         load_file(tmp_path / "missing.yaml")
     binary = tmp_path / "binary.yaml"
     binary.write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(ProtocolError, match="cannot read file"):
+    with pytest.raises(ProtocolError, match="not valid UTF-8"):
         load_file(binary)
 
 
@@ -108,3 +108,23 @@ def test_get_finds_the_active_version_by_id_and_any_by_exact_version() -> None:
 def test_get_refuses_unknown_protocols(ref: str) -> None:
     with pytest.raises(UnknownProtocolError, match=r"known: acute-low-back-spasm@1\.0\.0"):
         get(ref)
+
+
+def test_a_protocol_body_in_bytes_is_read_like_a_file() -> None:
+    from tablework.datafile import load_model
+    from tablework.protocols.schema import Protocol
+
+    body = (PROTOCOLS / "minimal.yaml").read_bytes()
+    protocol, _ = load_model(body, "body", Protocol)
+    assert protocol.id
+    with pytest.raises(ProtocolError, match="body:1: not valid UTF-8"):
+        load_model(b"id: \xff\n" + body, "body", Protocol)
+
+
+def test_a_yaml_file_over_its_limit_is_refused(tmp_path: Path) -> None:
+    from tablework.inputs import MAX_YAML_BYTES
+
+    path = tmp_path / "big.yaml"
+    path.write_text("a: " + "x" * MAX_YAML_BYTES)
+    with pytest.raises(ProtocolError, match="too large \\(the limit is 1 MiB\\)"):
+        load_file(path)

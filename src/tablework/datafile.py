@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from tablework import inputs
 from tablework.marked_yaml import Loc, MarkedDocument, YamlError, parse
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -24,6 +25,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        if not self.line:
+            return f"{self.path}: {self.message}"
         return f"{self.path}:{self.line}: {self.message}"
 
 
@@ -36,18 +39,21 @@ class DataFileError(Exception):
 
 
 def read_text(path: Path) -> str:
-    """The file's text; an unreadable file is reported like an invalid one."""
+    """The file's text, within the input limits; a refused file is reported like an invalid
+    one."""
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        raise DataFileError([Problem(str(path), 0, f"cannot read file: {reason}")]) from None
+        return inputs.read_text(path, inputs.MAX_YAML_BYTES)
+    except inputs.InputError as error:
+        raise _refused(error) from None
 
 
-def load_model(text: str, path: str, model: type[Model]) -> tuple[Model, MarkedDocument]:
-    """Parse YAML `text` and validate it as `model`; keep the document for line lookups."""
+def load_model(text: bytes | str, path: str, model: type[Model]) -> tuple[Model, MarkedDocument]:
+    """Parse YAML `text` (a file's text or a request body) and validate it as `model`; keep
+    the document for line lookups."""
     try:
-        document = parse(text)
+        document = parse(inputs.text_of(text, path, inputs.MAX_YAML_BYTES))
+    except inputs.InputError as error:
+        raise _refused(error) from None
     except YamlError as error:
         raise DataFileError([Problem(path, error.line, error.message)]) from None
     if not isinstance(document.data, dict):
@@ -76,6 +82,10 @@ def dotted(loc: Loc) -> str:
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
+
+
+def _refused(error: inputs.InputError) -> DataFileError:
+    return DataFileError([Problem(error.where, error.line, error.message)])
 
 
 def _schema_problems(error: ValidationError, document: MarkedDocument, path: str) -> list[Problem]:

@@ -6,6 +6,9 @@ Command modules import heavy libraries inside the commands that need them, so
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated
+
 import typer
 
 from tablework.cli import (
@@ -27,6 +30,28 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from importlib.metadata import version
+
+        typer.echo(f"tablework {version('tablework')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Options that apply before any command."""
+
+
 app.add_typer(protocol.app, name="protocol")
 app.add_typer(session.app, name="session")
 app.add_typer(db.app, name="db")
@@ -42,4 +67,14 @@ app.command("screen")(screen.screen_command)
 
 def main() -> None:
     """Console-script entry point."""
+    from tablework.inputs import InputError, check_argument
+
+    # Python turns bytes that are not UTF-8 into surrogates; refused here, once, they cannot
+    # reach a name, an id or the database.
+    try:
+        for position, argument in enumerate(sys.argv[1:], start=1):
+            check_argument(argument, f"argument {position}")
+    except InputError as error:
+        sys.stderr.write(f"error: {error}\n")
+        raise SystemExit(2) from None
     app()

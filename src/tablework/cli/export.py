@@ -89,7 +89,13 @@ def outcomes_command(
     """How often the protocol helps: responder rates with 95 % intervals, or per-session CSV."""
     from tablework.charting import client_outcomes
     from tablework.outcomes import responder_rates
+    from tablework.protocols.loader import UnknownProtocolError, get
 
+    try:
+        if protocol is not None:
+            get(protocol)
+    except UnknownProtocolError as error:
+        fail(f"error: {error.args[0]}")
     sessions = client_outcomes(open_store())
     if protocol is not None:
         sessions = [

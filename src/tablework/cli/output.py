@@ -37,11 +37,10 @@ def fail(message: str, code: int = BAD_INPUT) -> NoReturn:
 
 def read_json(path: Path) -> Any:
     """Parsed JSON from `path`, or a clean exit 2 naming what is wrong with the file."""
+    from tablework.inputs import InputError
+    from tablework.inputs import read_json as read_input
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        fail(f"{path}: cannot read file: {error.strerror}")
-    except UnicodeDecodeError:
-        fail(f"{path}: not a UTF-8 text file")
-    except json.JSONDecodeError as error:
-        fail(f"{path}:{error.lineno}: malformed JSON: {error.msg}")
+        return read_input(path)
+    except InputError as error:
+        fail(str(error))

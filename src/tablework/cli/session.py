@@ -12,6 +12,7 @@ from tablework.cli.output import FormatOption, OutputFormat, fail, print_json, r
 
 if TYPE_CHECKING:
     from tablework.session.simulator import Simulation
+    from tablework.store.repo import Store
 
 app = typer.Typer(help="Simulate, list and replay sessions.", no_args_is_help=True)
 
@@ -20,18 +21,26 @@ app = typer.Typer(help="Simulate, list and replay sessions.", no_args_is_help=Tr
 def simulate(
     script: Annotated[Path, typer.Argument(metavar="SCRIPT.json", help="Session script.")],
     output: FormatOption = OutputFormat.text,
-    save: Annotated[bool, typer.Option("--save", help="Also store it as a new session.")] = False,
+    save: Annotated[
+        bool, typer.Option("--save", help="Also store it (under a new client unless --client).")
+    ] = False,
+    client: Annotated[
+        str | None,
+        typer.Option("--client", help="With --save: the existing client to store it under."),
+    ] = None,
 ) -> None:
     """Run a scripted session through the engine and print the guidance after each event."""
     from tablework.session.simulator import ScriptError
     from tablework.session.simulator import simulate as run_script
 
+    if client is not None and not save:
+        fail("error: --client only applies with --save")
     data = read_json(script)
     try:
         result = run_script(data)
     except ScriptError as error:
         fail(f"{script}: {error}")
-    session_id = _save(data, result) if save else None
+    session_id = _save(data, result, client) if save else None
     if output is OutputFormat.json:
         body = result.as_json()
         if session_id:
@@ -74,6 +83,7 @@ def list_sessions(
 ) -> None:
     """List stored sessions, oldest first."""
     store = _store()
+    _existing_client(store, client)
     rows = [store.session(session_id) for session_id in store.session_ids(client)]
     if output is OutputFormat.json:
         print_json(
@@ -101,13 +111,28 @@ def _store() -> Any:
     return open_store()
 
 
-def _save(data: dict[str, Any], result: Simulation) -> str:
+def _existing_client(store: Store, client_id: str | None) -> str | None:
+    """`client_id` when it names a stored client (or is None); otherwise exit 2."""
+    from tablework.store.repo import NotFound
+
+    if client_id is None:
+        return None
+    try:
+        store.client(client_id)
+    except NotFound:
+        fail(f"error: no client with id {client_id}")
+    return client_id
+
+
+def _save(data: dict[str, Any], result: Simulation, client_id: str | None) -> str:
     from tablework import recorder
     from tablework.session.simulator import opening_event, parse_header
 
     header = parse_header(data)
     store = _store()
-    client_id = store.add_client(header.client or "Simulated client")
+    client_id = _existing_client(store, client_id) or store.add_client(
+        header.client or "Simulated client"
+    )
     opened = recorder.open_session(store, client_id, opening_event(header, result.protocol))
     session_id: str = opened.stored.session_id
     for step in result.steps:

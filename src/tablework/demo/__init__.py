@@ -7,13 +7,13 @@ Every name is invented; display names end in "(demo)" so demo data is easy to sp
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any
 
 from tablework import charting, recorder
+from tablework.inputs import load_json
 from tablework.screening import screen
 from tablework.screening.answers import parse_intake
 from tablework.screening.rules import bundled
@@ -34,8 +34,8 @@ class DemoSummary:
 
 
 def load_scenarios() -> list[dict[str, Any]]:
-    text = (resources.files("tablework.demo") / "sessions.json").read_text(encoding="utf-8")
-    clients: list[dict[str, Any]] = json.loads(text)["clients"]
+    data = (resources.files("tablework.demo") / "sessions.json").read_bytes()
+    clients: list[dict[str, Any]] = load_json(data, "demo/sessions.json")["clients"]
     return clients
 
 

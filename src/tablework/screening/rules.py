@@ -19,6 +19,9 @@ from tablework.datafile import load_model, raise_problems
 from tablework.marked_yaml import Loc
 from tablework.screening.answers import ANSWER_NAMES
 
+RULESET_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+"""The shape of a ruleset id: a slug naming a file of the bundled library."""
+
 Disposition = Literal[
     "emergency", "urgent_referral", "no_session_today", "out_of_scope", "modify", "proceed"
 ]
@@ -104,8 +107,9 @@ def bundled(ruleset_id: str) -> Ruleset:
     """A ruleset shipped with Tablework, by id (the file name without .yaml)."""
     folder = resources.files("tablework.screening") / "library"
     entry = folder / f"{ruleset_id}.yaml"
-    if not entry.is_file():
-        raise LookupError(f"unknown screening ruleset '{ruleset_id}'")
+    # An id is a slug, never a path: `../..` must not reach a file outside the library.
+    if not RULESET_ID.fullmatch(ruleset_id) or not entry.is_file():
+        raise LookupError(f"unknown screening ruleset {ruleset_id!r}")
     return load_text(entry.read_text(encoding="utf-8"), f"screening/{ruleset_id}.yaml")
 
 

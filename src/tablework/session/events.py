@@ -12,7 +12,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-Seconds = Annotated[int | float, Field(ge=0, allow_inf_nan=False)]
+MAX_SESSION_SECONDS = 24 * 60 * 60
+"""No session runs a day: a later `at` is a typo or a hostile file, never a real event."""
+
+Seconds = Annotated[int | float, Field(ge=0, le=MAX_SESSION_SECONDS, allow_inf_nan=False)]
 Level = Annotated[int, Field(ge=0, le=5)]
 Pain = Annotated[int, Field(ge=0, le=10)]
 Pressure = Literal["lighter", "good", "deeper", "stop"]
