@@ -36,6 +36,8 @@ def simulate(
     if client is not None and not save:
         fail("error: --client only applies with --save")
     data = read_json(script)
+    if client is not None and isinstance(data, dict) and "history" not in data:
+        data = _with_history(data, client)
     try:
         result = run_script(data)
     except ScriptError as error:
@@ -122,6 +124,23 @@ def _existing_client(store: Store, client_id: str | None) -> str | None:
     except NotFound:
         fail(f"error: no client with id {client_id}")
     return client_id
+
+
+def _with_history(data: dict[str, Any], client_id: str) -> dict[str, Any]:
+    """The script with the stored client's earlier sessions, so its plan is theirs."""
+    from tablework import recorder
+    from tablework.protocols.loader import UnknownProtocolError, get
+
+    store = _store()
+    _existing_client(store, client_id)
+    try:
+        protocol = get(str(data.get("protocol", "")))
+    except UnknownProtocolError:
+        return data  # the simulator reports the unknown protocol
+    history = recorder.history_for(store, client_id, protocol.id)
+    if not history.sessions:
+        return data
+    return {**data, "history": history.model_dump(mode="json")}
 
 
 def _save(data: dict[str, Any], result: Simulation, client_id: str | None) -> str:
