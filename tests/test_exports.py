@@ -18,8 +18,10 @@ from tablework import charting
 from tablework.cli import app
 from tablework.demo import fill
 from tablework.exports.fhir_bundle import PAIN_CODE, client_bundle
+from tablework.exports.fhir_record import load_record
 from tablework.exports.ical import follow_up_calendar
 from tablework.exports.pdf import handout_pdf, note_pdf
+from tablework.exports.pdf_layout import Clinic
 from tablework.store import notes
 from tablework.store.repo import Store
 
@@ -40,7 +42,7 @@ def test_the_fhir_bundle_validates_and_carries_every_pain_rating(demo: Store) ->
     client_id = client_named(demo, "Robin")
     sessions = [charting.load_session(demo, s) for s in demo.session_ids(client_id)]
     client = next(c for c in demo.clients() if c.id == client_id)
-    data = client_bundle(client, sessions, NOW)
+    data = client_bundle(load_record(demo, client), NOW)
     bundle = Bundle.model_validate(data)
     kinds = [e.resource.__resource_type__ for e in bundle.entry]
     assert kinds.count("Patient") == 1
@@ -50,7 +52,7 @@ def test_the_fhir_bundle_validates_and_carries_every_pain_rating(demo: Store) ->
     expected = sum(1 + 1 + sum(c.pain is not None for c in s.record.check_ins) for s in sessions)
     assert len(pains) == expected
     assert all(p.code.coding[0].code == PAIN_CODE for p in pains)
-    assert client_bundle(client, sessions, NOW) == data  # stable identifiers
+    assert client_bundle(load_record(demo, client), NOW) == data  # stable identifiers
 
 
 def test_the_note_pdf_opens_and_reads_as_the_signed_note(demo: Store) -> None:
@@ -61,6 +63,7 @@ def test_the_note_pdf_opens_and_reads_as_the_signed_note(demo: Store) -> None:
         notes.current(demo, session_id),
         notes.addenda(demo, session_id),
         "Robin Demo (demo)",
+        Clinic(),
     )
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
     for expected in (
@@ -78,7 +81,7 @@ def test_the_note_pdf_opens_and_reads_as_the_signed_note(demo: Store) -> None:
 def test_the_handout_names_the_stretches_dose_and_when_to_get_help(demo: Store) -> None:
     session_id = demo.session_ids(client_named(demo, "Robin"))[0]
     documents = charting.load_session(demo, session_id)
-    reader = PdfReader(io.BytesIO(handout_pdf(documents, NOW)))
+    reader = PdfReader(io.BytesIO(handout_pdf(documents, "Robin Demo (demo)", Clinic(), NOW)))
     text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
     for exercise in documents.plan.home_care:
         assert exercise.name in text
