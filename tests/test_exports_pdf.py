@@ -21,7 +21,7 @@ from tablework.store.repo import Store
 # 20:30 UTC is already the next morning in Shanghai: the header must say 24 November.
 SERVED = datetime(2026, 11, 23, 20, 30, tzinfo=UTC)
 CLINIC = Clinic("Clínica Ñandú 北京推拿", ZoneInfo("Asia/Shanghai"))
-ADDENDA = tuple(f"第{i}次随访：疼痛减轻，Zoë says “better” — {i}." for i in range(1, 31))
+ADDENDA = tuple(f"第{i}次随访：疼痛减轻，Zoë says “better”, 김민준 — {i}." for i in range(1, 31))
 
 
 def squeeze(text: str) -> str:

@@ -1,9 +1,9 @@
 """The printed page: embedded Unicode fonts, a header naming the practice and client, page x of y.
 
 Fonts ship with the package (`exports/fonts/`, licences beside them): DejaVu Sans for
-Latin, Greek and Cyrillic, and Droid Sans Fallback for the Chinese, Japanese and Korean
-characters DejaVu lacks. Both are embedded (subset) in every PDF, so a name prints as it
-was typed and the printed note reads exactly as the signed one.
+Latin, Greek and Cyrillic, then, for what DejaVu lacks, Droid Sans Fallback (Chinese,
+Japanese) and NanumSquare (Korean Hangul). They are embedded (subset) in every PDF, so a
+name prints as it was typed and the printed note reads exactly as the signed one.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ if TYPE_CHECKING:
     from tablework.settings import Settings
 
 FAMILY = "DejaVuSans"
-FALLBACK = "DroidSansFallback"
+FALLBACKS = ("DroidSansFallback", "NanumSquare")
 FONT_FILES = {
     (FAMILY, ""): "DejaVuSans.ttf",
     (FAMILY, "B"): "DejaVuSans-Bold.ttf",
-    (FALLBACK, ""): "DroidSansFallbackFull.ttf",
+    ("DroidSansFallback", ""): "DroidSansFallbackFull.ttf",
+    ("NanumSquare", ""): "NanumSquareR.ttf",
 }
 
 
@@ -84,7 +85,7 @@ def new_document(title: str, header_text: str) -> FPDF:
     for (family, style), filename in FONT_FILES.items():
         with resources.as_file(fonts / filename) as path:
             pdf.add_font(family, style, str(path))
-    pdf.set_fallback_fonts([FALLBACK], exact_match=False)
+    pdf.set_fallback_fonts(list(FALLBACKS), exact_match=False)
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.set_title(title)
     pdf.set_creator("Tablework")
