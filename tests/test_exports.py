@@ -7,6 +7,7 @@ import io
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
@@ -98,6 +99,16 @@ def test_the_ical_parses_back_with_the_planned_follow_up(demo: Store) -> None:
     planned = documents.session.started_at.date() + days
     assert event.decoded("dtstart") == planned
     assert "Robin" not in event.to_ical().decode()
+
+
+def test_the_follow_up_day_counts_from_the_clinics_date_of_service(demo: Store) -> None:
+    session_id = demo.session_ids(client_named(demo, "Robin"))[-1]
+    documents = charting.load_session(demo, session_id)
+    kiritimati = ZoneInfo("Pacific/Kiritimati")  # UTC+14: noon UTC is already tomorrow there
+    (event,) = Calendar.from_ical(follow_up_calendar(documents, NOW, kiritimati)).walk("VEVENT")
+    served = documents.session.started_at.astimezone(kiritimati).date()
+    assert served == documents.session.started_at.date() + timedelta(days=1)
+    assert event.decoded("dtstart") == served + timedelta(days=documents.plan.follow_up_days)
 
 
 def test_the_demo_shows_every_feature(demo: Store) -> None:

@@ -88,7 +88,7 @@ def ical(client: ClientOption, output: TextOutput = STDOUT) -> None:
     _client(store, client)
     sessions = store.session_ids(client)
     latest = load_session(store, sessions[-1]) if sessions else None
-    _write(output, follow_up_calendar(latest, datetime.now(UTC)))
+    _write(output, follow_up_calendar(latest, datetime.now(UTC), _clinic().zone))
 
 
 def outcomes_command(
