@@ -68,6 +68,18 @@ def named_urls(value: Any) -> Iterator[str]:
             yield from named_urls(item)
 
 
+def empty_values(value: Any, path: str = "") -> Iterator[str]:
+    """Paths to empty arrays, objects and strings, which FHIR JSON does not allow."""
+    if value in ([], {}, ""):
+        yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from empty_values(item, f"{path}/{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from empty_values(item, f"{path}/{index}")
+
+
 def link_ids(items: list[dict[str, Any]]) -> Iterator[str]:
     for item in items:
         yield item["linkId"]
@@ -90,6 +102,7 @@ def test_every_demo_bundle_is_valid_r4_json_and_valid_for_the_r4b_models(demo: S
     for client in demo.clients():
         bundle = bundle_of(demo, client.id)
         assert r4_errors(bundle) == [], client.display_name
+        assert list(empty_values(bundle)) == [], client.display_name
         parsed = Bundle.model_validate_json(json.dumps(bundle))
         assert parsed.model_dump(mode="json", by_alias=True, exclude_none=True) == bundle
 
