@@ -7,6 +7,7 @@ import io
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
@@ -18,8 +19,10 @@ from tablework import charting
 from tablework.cli import app
 from tablework.demo import fill
 from tablework.exports.fhir_bundle import PAIN_CODE, client_bundle
+from tablework.exports.fhir_record import load_record
 from tablework.exports.ical import follow_up_calendar
 from tablework.exports.pdf import handout_pdf, note_pdf
+from tablework.exports.pdf_layout import Clinic
 from tablework.store import notes
 from tablework.store.repo import Store
 
@@ -40,7 +43,7 @@ def test_the_fhir_bundle_validates_and_carries_every_pain_rating(demo: Store) ->
     client_id = client_named(demo, "Robin")
     sessions = [charting.load_session(demo, s) for s in demo.session_ids(client_id)]
     client = next(c for c in demo.clients() if c.id == client_id)
-    data = client_bundle(client, sessions, NOW)
+    data = client_bundle(load_record(demo, client), NOW)
     bundle = Bundle.model_validate(data)
     kinds = [e.resource.__resource_type__ for e in bundle.entry]
     assert kinds.count("Patient") == 1
@@ -50,7 +53,7 @@ def test_the_fhir_bundle_validates_and_carries_every_pain_rating(demo: Store) ->
     expected = sum(1 + 1 + sum(c.pain is not None for c in s.record.check_ins) for s in sessions)
     assert len(pains) == expected
     assert all(p.code.coding[0].code == PAIN_CODE for p in pains)
-    assert client_bundle(client, sessions, NOW) == data  # stable identifiers
+    assert client_bundle(load_record(demo, client), NOW) == data  # stable identifiers
 
 
 def test_the_note_pdf_opens_and_reads_as_the_signed_note(demo: Store) -> None:
@@ -61,6 +64,7 @@ def test_the_note_pdf_opens_and_reads_as_the_signed_note(demo: Store) -> None:
         notes.current(demo, session_id),
         notes.addenda(demo, session_id),
         "Robin Demo (demo)",
+        Clinic(),
     )
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
     for expected in (
@@ -78,7 +82,7 @@ def test_the_note_pdf_opens_and_reads_as_the_signed_note(demo: Store) -> None:
 def test_the_handout_names_the_stretches_dose_and_when_to_get_help(demo: Store) -> None:
     session_id = demo.session_ids(client_named(demo, "Robin"))[0]
     documents = charting.load_session(demo, session_id)
-    reader = PdfReader(io.BytesIO(handout_pdf(documents, NOW)))
+    reader = PdfReader(io.BytesIO(handout_pdf(documents, "Robin Demo (demo)", Clinic(), NOW)))
     text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
     for exercise in documents.plan.home_care:
         assert exercise.name in text
@@ -95,6 +99,16 @@ def test_the_ical_parses_back_with_the_planned_follow_up(demo: Store) -> None:
     planned = documents.session.started_at.date() + days
     assert event.decoded("dtstart") == planned
     assert "Robin" not in event.to_ical().decode()
+
+
+def test_the_follow_up_day_counts_from_the_clinics_date_of_service(demo: Store) -> None:
+    session_id = demo.session_ids(client_named(demo, "Robin"))[-1]
+    documents = charting.load_session(demo, session_id)
+    kiritimati = ZoneInfo("Pacific/Kiritimati")  # UTC+14: noon UTC is already tomorrow there
+    (event,) = Calendar.from_ical(follow_up_calendar(documents, NOW, kiritimati)).walk("VEVENT")
+    served = documents.session.started_at.astimezone(kiritimati).date()
+    assert served == documents.session.started_at.date() + timedelta(days=1)
+    assert event.decoded("dtstart") == served + timedelta(days=documents.plan.follow_up_days)
 
 
 def test_the_demo_shows_every_feature(demo: Store) -> None:

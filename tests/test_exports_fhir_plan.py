@@ -7,6 +7,7 @@ import json
 import pytest
 from fhir.resources.R4B.plandefinition import PlanDefinition
 
+from fhir_schema import r4_errors
 from tablework.exports.fhir import AREA_SYSTEM, plan_definition, plan_definition_json
 from tablework.protocols.loader import get
 from tablework.protocols.schema import Protocol
@@ -21,6 +22,15 @@ def test_the_export_round_trips_through_the_r4b_models(protocol: Protocol) -> No
     exported = json.loads(plan_definition_json(protocol))
     parsed = PlanDefinition.model_validate_json(json.dumps(exported))
     assert parsed.model_dump(mode="json", by_alias=True, exclude_none=True) == exported
+
+
+def test_the_export_is_valid_r4_json(protocol: Protocol) -> None:
+    assert r4_errors(plan_definition(protocol)) == []
+
+
+def test_the_plan_definition_has_a_canonical_https_url(protocol: Protocol) -> None:
+    url = plan_definition(protocol)["url"]
+    assert url == f"https://tablework.org/fhir/PlanDefinition/{protocol.id}"
 
 
 def test_each_technique_is_an_activity_with_its_areas_and_levels(protocol: Protocol) -> None:

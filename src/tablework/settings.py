@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class SettingsError(ValueError):
@@ -18,6 +19,13 @@ class Settings:
     database_url: str
     default_database: bool
     instruments_dir: Path | None = None
+    clinic_name: str = ""
+    timezone: str = "UTC"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The clinic's time zone: stored times are UTC, shown and printed in this zone."""
+        return ZoneInfo(self.timezone)
 
     @property
     def auto_migrate(self) -> bool:
@@ -40,14 +48,25 @@ def load(environ: dict[str, str] | None = None) -> Settings:
     if instruments_dir is not None and not instruments_dir.is_dir():
         raise SettingsError(f"TABLEWORK_INSTRUMENTS_DIR is not a folder: {instruments}")
     url = env.get("TABLEWORK_DATABASE_URL", "").strip()
-    if not url:
-        return Settings(
-            database_url=f"sqlite:///{default_database_path()}",
-            default_database=True,
-            instruments_dir=instruments_dir,
-        )
-    if not url.startswith(("sqlite:", "postgresql")):
+    if url and not url.startswith(("sqlite:", "postgresql")):
         raise SettingsError(
             "TABLEWORK_DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL"
         )
-    return Settings(database_url=url, default_database=False, instruments_dir=instruments_dir)
+    return Settings(
+        database_url=url or f"sqlite:///{default_database_path()}",
+        default_database=not url,
+        instruments_dir=instruments_dir,
+        clinic_name=env.get("TABLEWORK_CLINIC_NAME", "").strip(),
+        timezone=_timezone(env.get("TABLEWORK_TIMEZONE", "").strip() or "UTC"),
+    )
+
+
+def _timezone(name: str) -> str:
+    """`name` if it is an IANA time zone this machine knows (e.g. Europe/Paris)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"TABLEWORK_TIMEZONE is not an IANA time zone (such as Europe/Paris): {name!r}"
+        ) from None
+    return name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import sys
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
@@ -14,17 +15,22 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tablework.cli.context import open_store
-from tablework.cli.output import fail, print_json
+from tablework.cli.output import fail
 
 if TYPE_CHECKING:
     from tablework.charting import SessionDocuments
+    from tablework.exports.pdf_layout import Clinic
     from tablework.outcomes import Rate, SessionOutcome
     from tablework.store.repo import ClientRow, Store
 
 app = typer.Typer(help="Export FHIR, PDF and iCalendar files.", no_args_is_help=True)
 ClientOption = Annotated[str, typer.Option("--client", help="Client id.")]
 SessionOption = Annotated[str, typer.Option("--session", help="Session id.")]
-OutputFile = Annotated[Path, typer.Option("-o", "--output", help="File to write.")]
+STDOUT = "-"
+OutputFile = Annotated[str, typer.Option("-o", "--output", help="File to write, or - for stdout.")]
+TextOutput = Annotated[
+    str, typer.Option("-o", "--output", help="File to write, or - for stdout (the default).")
+]
 
 
 class OutcomeFormat(StrEnum):
@@ -34,44 +40,47 @@ class OutcomeFormat(StrEnum):
 
 
 @app.command("fhir")
-def fhir(client: ClientOption) -> None:
-    """Print the client's record as a FHIR R4 Bundle (validated) on stdout."""
-    from tablework.charting import load_session
+def fhir(client: ClientOption, output: TextOutput = STDOUT) -> None:
+    """Write the client's whole record as a FHIR R4 Bundle (validated)."""
     from tablework.exports.fhir_bundle import client_bundle
+    from tablework.exports.fhir_record import load_record
 
     store = open_store()
-    row = _client(store, client)
-    sessions = [load_session(store, sid) for sid in store.session_ids(client)]
-    print_json(client_bundle(row, sessions, datetime.now(UTC)))
+    record = load_record(store, _client(store, client))
+    bundle = client_bundle(record, datetime.now(UTC))
+    _write(output, (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 @app.command("pdf")
 def pdf(session: SessionOption, output: OutputFile) -> None:
-    """Write the session note as a PDF."""
+    """Write the session note as a PDF (- for stdout, when it is not a terminal)."""
     from tablework.exports.pdf import note_pdf
     from tablework.store import notes
 
+    _refuse_binary_to_terminal(output)
     store = open_store()
     documents = _session(store, session)
     client = _client(store, documents.session.client_id)
-    content = note_pdf(
-        documents, notes.current(store, session), notes.addenda(store, session), client.display_name
-    )
-    _write(output, content)
+    note, addenda = notes.current(store, session), notes.addenda(store, session)
+    _write(output, note_pdf(documents, note, addenda, client.display_name, _clinic()))
 
 
 @app.command("handout")
 def handout(session: SessionOption, output: OutputFile) -> None:
-    """Write the client's home-care handout as a PDF."""
+    """Write the client's home-care handout as a PDF (- for stdout, when not a terminal)."""
     from tablework.exports.pdf import handout_pdf
 
-    documents = _session(open_store(), session)
-    _write(output, handout_pdf(documents, datetime.now(UTC)))
+    _refuse_binary_to_terminal(output)
+    store = open_store()
+    documents = _session(store, session)
+    client = _client(store, documents.session.client_id)
+    content = handout_pdf(documents, client.display_name, _clinic(), datetime.now(UTC))
+    _write(output, content)
 
 
 @app.command("ical")
-def ical(client: ClientOption) -> None:
-    """Print the client's planned follow-up as iCalendar on stdout."""
+def ical(client: ClientOption, output: TextOutput = STDOUT) -> None:
+    """Write the client's planned follow-up as iCalendar."""
     from tablework.charting import load_session
     from tablework.exports.ical import follow_up_calendar
 
@@ -79,12 +88,13 @@ def ical(client: ClientOption) -> None:
     _client(store, client)
     sessions = store.session_ids(client)
     latest = load_session(store, sessions[-1]) if sessions else None
-    sys.stdout.write(follow_up_calendar(latest, datetime.now(UTC)).decode("utf-8"))
+    _write(output, follow_up_calendar(latest, datetime.now(UTC), _clinic().zone))
 
 
 def outcomes_command(
     protocol: Annotated[str | None, typer.Option("--protocol", help="Protocol id.")] = None,
     output: Annotated[OutcomeFormat, typer.Option("--format", "-f")] = OutcomeFormat.text,
+    path: TextOutput = STDOUT,
 ) -> None:
     """How often the protocol helps: responder rates with 95 % intervals, or per-session CSV."""
     from tablework.charting import client_outcomes
@@ -107,16 +117,16 @@ def outcomes_command(
     by_id = [_by_protocol_id(s) for s in sessions]
     rates = responder_rates(by_id)
     if output is OutcomeFormat.csv:
-        sys.stdout.write(_csv(sessions))
+        text = _csv(sessions)
     elif output is OutcomeFormat.json:
-        print_json(
-            {
-                "protocols": [rate.__dict__ for rate in rates],
-                "sessions": [_session_json(s) for s in sessions],
-            }
-        )
+        document = {
+            "protocols": [rate.__dict__ for rate in rates],
+            "sessions": [_session_json(s) for s in sessions],
+        }
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     else:
-        _print_rates(rates, len(sessions))
+        text = _rates_text(rates, len(sessions))
+    _write(path, text.encode("utf-8"))
 
 
 def _by_protocol_id(outcome: SessionOutcome) -> SessionOutcome:
@@ -171,20 +181,20 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _print_rates(rates: list[Rate], total: int) -> None:
+def _rates_text(rates: list[Rate], total: int) -> str:
     if not rates:
-        typer.echo(f"No rated sessions yet ({total} session(s) without pain before and after).")
-        return
-    for rate in rates:
-        typer.echo(
-            f"{rate.protocol}: {rate.responders} of {rate.sessions} rated sessions "
-            f"responded ({rate.responder_rate:.0%}; 95 % CI {rate.ci_low:.0%} to "
-            f"{rate.ci_high:.0%})"
-        )
-    typer.echo(
+        return f"No rated sessions yet ({total} session(s) without pain before and after).\n"
+    lines = [
+        f"{rate.protocol}: {rate.responders} of {rate.sessions} rated sessions "
+        f"responded ({rate.responder_rate:.0%}; 95 % CI {rate.ci_low:.0%} to "
+        f"{rate.ci_high:.0%})"
+        for rate in rates
+    ]
+    lines.append(
         "A responder's pain dropped by 2 points or 30 %. Small numbers give wide "
         "intervals: read the range, not just the rate."
     )
+    return "\n".join(lines) + "\n"
 
 
 def _client(store: Store, client_id: str) -> ClientRow:
@@ -206,9 +216,34 @@ def _session(store: Store, session_id: str) -> SessionDocuments:
         fail(f"error: no session with id {session_id}")
 
 
-def _write(path: Path, content: bytes) -> None:
+def _clinic() -> Clinic:
+    from tablework.exports.pdf_layout import Clinic
+    from tablework.settings import SettingsError, load
+
     try:
-        path.write_bytes(content)
+        return Clinic.from_settings(load())
+    except SettingsError as error:
+        fail(f"error: {error}")
+
+
+def _refuse_binary_to_terminal(output: str) -> None:
+    if output == STDOUT and sys.stdout.isatty():
+        fail("error: a PDF is binary: give -o FILE, or pipe or redirect stdout")
+
+
+def _write(output: str, content: bytes) -> None:
+    """`content` to stdout (`-`) or to a file, replaced whole or not at all."""
+    if output == STDOUT:
+        stream = typer.get_binary_stream("stdout")
+        stream.write(content)
+        stream.flush()
+        return
+    path = Path(output)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_bytes(content)
+        partial.replace(path)
     except OSError as error:
+        partial.unlink(missing_ok=True)
         fail(f"error: cannot write {path}: {error.strerror}")
-    typer.echo(f"Wrote {path} ({len(content)} bytes)")
+    sys.stderr.write(f"Wrote {path} ({len(content)} bytes)\n")

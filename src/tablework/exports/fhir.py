@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from tablework.exports.fhir_urls import (
+    AREA_SYSTEM,
+    EARLIEST_SESSION_EXTENSION,
+    EXERCISE_SYSTEM,
+    LEVEL_EXTENSION,
+    PLANE_EXTENSION,
+    TECHNIQUE_SYSTEM,
+    canonical,
+)
 from tablework.protocols.schema import Exercise, Protocol, Sourced, Technique
-
-TABLEWORK_URN = "urn:tablework"
-AREA_SYSTEM = f"{TABLEWORK_URN}:area"
-TECHNIQUE_SYSTEM = f"{TABLEWORK_URN}:technique"
-EXERCISE_SYSTEM = f"{TABLEWORK_URN}:exercise"
-LEVEL_EXTENSION = f"{TABLEWORK_URN}:fhir:extension:pressure-level"
-EARLIEST_SESSION_EXTENSION = f"{TABLEWORK_URN}:fhir:extension:earliest-session"
-PLANE_EXTENSION = f"{TABLEWORK_URN}:fhir:extension:plane-motion"
 
 _FHIR_STATUS = {"draft": "draft", "active": "active", "retired": "retired"}
 
@@ -30,7 +31,7 @@ def plan_definition(protocol: Protocol) -> dict[str, Any]:
     resource = {
         "resourceType": "PlanDefinition",
         "id": protocol.id,
-        "url": f"{TABLEWORK_URN}:protocol:{protocol.id}",
+        "url": plan_definition_url(protocol),
         "version": protocol.version,
         "name": "".join(part.capitalize() for part in protocol.id.split("-")),
         "title": protocol.title,
@@ -59,6 +60,11 @@ def plan_definition(protocol: Protocol) -> dict[str, Any]:
     }
     validated = PlanDefinition.model_validate(resource)
     return dict(validated.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+
+def plan_definition_url(protocol: Protocol) -> str:
+    """The PlanDefinition's canonical URL; records point at `url|version`."""
+    return canonical("PlanDefinition", protocol.id)
 
 
 def plan_definition_json(protocol: Protocol) -> str:

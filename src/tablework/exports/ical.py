@@ -8,13 +8,18 @@ session's plan, and the UID is stable so re-importing updates rather than duplic
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from tablework.charting import SessionDocuments
 
 
-def follow_up_calendar(latest: SessionDocuments | None, generated_at: datetime) -> bytes:
-    """An iCalendar file with the follow-up planned after the client's latest session."""
+def follow_up_calendar(
+    latest: SessionDocuments | None, generated_at: datetime, zone: tzinfo = UTC
+) -> bytes:
+    """An iCalendar file with the follow-up planned after the client's latest session.
+
+    The day is counted from the session's date in the clinic's time zone (`zone`).
+    """
     from icalendar import Calendar, Event
 
     calendar = Calendar()
@@ -24,7 +29,8 @@ def follow_up_calendar(latest: SessionDocuments | None, generated_at: datetime) 
     if latest is not None and days is not None:
         plan = latest.plan
         event = Event()
-        day = (latest.session.started_at + timedelta(days=days)).date()
+        served = latest.session.started_at.astimezone(zone).date()
+        day = served + timedelta(days=days)
         event.add("uid", f"{latest.session.id}-follow-up@tablework")
         event.add("dtstamp", generated_at)
         event.add("dtstart", day)

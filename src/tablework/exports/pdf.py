@@ -1,7 +1,7 @@
 """PDFs: the session note for the record, and a plain-language handout for the client.
 
-Built with fpdf2 (pure Python). Its core fonts cover Latin-1 only, so text is normalised
-(typographic quotes and dashes to plain ones) before it is written.
+Built with fpdf2 (pure Python) on the page of `pdf_layout`: embedded Unicode fonts, so the
+text is printed exactly as stored and signed, with a header and page numbers on every page.
 """
 
 from __future__ import annotations
@@ -12,99 +12,65 @@ from typing import TYPE_CHECKING
 from tablework.charting import SessionDocuments
 from tablework.documents.handout import compose
 from tablework.documents.soap import SECTIONS, Soap
+from tablework.exports.pdf_layout import Clinic, heading, line, new_document, page_header
 
 if TYPE_CHECKING:
-    from fpdf import FPDF
-
     from tablework.store.notes import Addendum, NoteVersion
-
-_REPLACEMENTS = {
-    "\u2018": "'",
-    "\u2019": "'",
-    "\u201c": '"',
-    "\u201d": '"',
-    "\u2013": "-",
-    "\u2014": "-",
-    "\u2026": "...",
-    "\u2265": ">=",
-    "\u2264": "<=",
-}
 
 
 def note_pdf(
-    documents: SessionDocuments, note: NoteVersion | None, addenda: list[Addendum], client_name: str
+    documents: SessionDocuments,
+    note: NoteVersion | None,
+    addenda: list[Addendum],
+    client_name: str,
+    clinic: Clinic,
 ) -> bytes:
     """The session note as a PDF: the signed (or current) text, addenda and signature."""
     soap = Soap.from_json(note.body) if note else documents.soap()
-    pdf = _document("Session note")
     session = documents.session
-    _line(pdf, f"Client: {client_name}", bold=True)
-    _line(
+    pdf = new_document("Session note", page_header(clinic, client_name, session.started_at))
+    line(pdf, f"Client: {client_name}", bold=True)
+    line(
         pdf,
-        f"Session {session.session_index}, {session.started_at:%Y-%m-%d %H:%M} UTC, "
+        f"Session {session.session_index}, {clinic.local(session.started_at)}, "
         f"protocol {session.protocol}",
     )
-    status = (
-        "Draft (not signed)"
-        if note is None or note.kind != "signed"
-        else (f"Signed by {note.author} at {note.created_at:%Y-%m-%d %H:%M} UTC")
-    )
-    _line(pdf, status)
+    line(pdf, signature_line(note, clinic))
     for name in SECTIONS:
-        _heading(pdf, name.capitalize())
+        heading(pdf, name.capitalize())
         for text in getattr(soap, name):
-            _line(pdf, f"- {text}")
+            line(pdf, f"- {text}")
     for addendum in addenda:
-        _heading(pdf, f"Addendum, {addendum.created_at:%Y-%m-%d %H:%M} UTC, {addendum.author}")
-        _line(pdf, addendum.text)
+        heading(pdf, f"Addendum, {clinic.local(addendum.created_at)}, {addendum.author}")
+        line(pdf, addendum.text)
     if note is not None and note.digest:
-        _heading(pdf, "Integrity")
-        _line(pdf, f"SHA-256 of the signed note: {note.digest}", size=8)
+        heading(pdf, "Integrity")
+        line(pdf, f"SHA-256 of the signed note: {note.digest}", size=8)
     return bytes(pdf.output())
 
 
-def handout_pdf(documents: SessionDocuments, generated_at: datetime) -> bytes:
-    """The client's handout: home stretches with dose, what to avoid, when to seek help; or,
-    after a referral, where to go and why."""
+def signature_line(note: NoteVersion | None, clinic: Clinic) -> str:
+    """Who signed the note and when, in the clinic's time zone, or that it is a draft."""
+    if note is None or note.kind != "signed":
+        return "Draft (not signed)"
+    return f"Signed by {note.author} at {clinic.local(note.created_at)}"
+
+
+def handout_pdf(
+    documents: SessionDocuments, client_name: str, clinic: Clinic, generated_at: datetime
+) -> bytes:
+    """The client's handout (documents.handout): home stretches with dose, what to avoid,
+    when to seek help; or, after a referral, where to go and why."""
     handout = compose(documents.plan)
-    pdf = _document(handout.title)
-    _line(pdf, f"After your session on {documents.session.started_at:%d %B %Y}.")
+    served_at = documents.session.started_at
+    pdf = new_document(handout.title, page_header(clinic, client_name, served_at))
+    line(pdf, f"After your session on {served_at.astimezone(clinic.zone):%d %B %Y}.")
     for section in handout.sections:
-        _heading(pdf, section.heading)
+        heading(pdf, section.heading)
         for item in section.items:
             if item.title:
-                _line(pdf, item.title, bold=True)
+                line(pdf, item.title, bold=True)
             for text in item.lines:
-                _line(pdf, f"- {text}" if not item.title else text)
-    _line(pdf, f"Printed {generated_at:%Y-%m-%d}.", size=8)
+                line(pdf, text if item.title else f"- {text}")
+    line(pdf, f"Printed {clinic.date(generated_at)}.", size=8)
     return bytes(pdf.output())
-
-
-def _document(title: str) -> FPDF:
-    from fpdf import FPDF
-
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.set_title(title)
-    pdf.set_creator("Tablework")
-    pdf.add_page()
-    pdf.set_font("Helvetica", style="B", size=16)
-    pdf.multi_cell(0, 9, _latin1(title), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-    return pdf
-
-
-def _heading(pdf: FPDF, text: str) -> None:
-    pdf.ln(3)
-    _line(pdf, text, bold=True, size=12)
-
-
-def _line(pdf: FPDF, text: str, *, bold: bool = False, size: int = 10) -> None:
-    pdf.set_font("Helvetica", style="B" if bold else "", size=size)
-    pdf.multi_cell(0, size * 0.55, _latin1(text), new_x="LMARGIN", new_y="NEXT")
-
-
-def _latin1(text: str) -> str:
-    for old, new in _REPLACEMENTS.items():
-        text = text.replace(old, new)
-    return text.encode("latin-1", errors="replace").decode("latin-1")
