@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 from session_helpers import begin
 from tablework.protocols.loader import get
 from tablework.session.engine import CHECK_IN_ALSO_DUE, advise, replay
-from tablework.session.events import CheckIn, Event, SessionStarted, TighteningObserved, parse_event
+from tablework.session.events import (
+    CheckIn,
+    Event,
+    SessionEnded,
+    SessionStarted,
+    TighteningObserved,
+    WorkStarted,
+    parse_event,
+)
 from tablework.session.guidance import Guidance
 from tablework.session.state import State, apply
 
@@ -34,6 +42,12 @@ MODIFICATIONS = [
     "emphasize_hip_pillow",
     "avoid_area:sacrum",
     "disable_technique:posterior-thigh-superior:left",
+    "no_supine",
+]
+HISTORIES = [
+    None,
+    {"sessions": [{"pain_before": 7, "pain_after": 4, "reactive_areas": []}]},
+    {"sessions": [{"pain_before": 6, "pain_after": 6, "reactive_areas": ["gluteals-left"]}]},
 ]
 
 positions = st.fixed_dictionaries(
@@ -77,6 +91,7 @@ def sessions(draw: st.DrawFn) -> tuple[State, list[Event]]:
             draw(st.lists(st.sampled_from(MODIFICATIONS), max_size=3, unique=True))
         ),
         pain_before=draw(st.none() | st.integers(0, 10)),
+        history=draw(st.sampled_from(HISTORIES)),
     )
     at = 0
     events: list[Event] = []
@@ -95,6 +110,9 @@ def sessions(draw: st.DrawFn) -> tuple[State, list[Event]]:
     for body in draw(st.lists(bodies, min_size=1, max_size=60)):
         at += draw(st.integers(0, 240))
         events.append(parse_event({**body, "at": at}))
+    if draw(st.booleans()):
+        pain_after = draw(st.none() | st.integers(0, 10))
+        events.append(SessionEnded(at=at + 1, pain_after=pain_after))
     return state, events
 
 
@@ -188,5 +206,116 @@ def _opening(state: State) -> SessionStarted:
         "session_index": state.session_index,
         "modifications": state.modifications.ids,
         "pain_before": state.pain_before,
+        "history": state.history.model_dump() if state.history.sessions else None,
     }
     return SessionStarted.model_validate(data)
+
+
+@st.composite
+def lighter_sessions(draw: st.DrawFn) -> tuple[State, list[Event]]:
+    """A client who asked for lighter at level 2, then a random run of work and answers on
+    the same areas: the case the lighter rule is about."""
+    state = begin(pain_before=5)
+    script: list[dict[str, Any]] = [
+        {
+            "type": "positioned",
+            "position": "prone",
+            "supports": ["hip_pillow_asis"],
+            "client_adjusted": True,
+        },
+        {
+            "type": "work_started",
+            "area": "gluteals-left",
+            "technique": "broad-compression",
+            "level": 1,
+        },
+        {"type": "check_in", "pressure": "good"},
+        {"type": "check_in", "pressure": "good"},
+        {
+            "type": "work_started",
+            "area": "gluteals-left",
+            "technique": "broad-compression",
+            "level": 2,
+        },
+        {"type": "check_in", "pressure": "lighter"},
+    ]
+    near = st.one_of(
+        st.fixed_dictionaries(
+            {
+                "type": st.just("work_started"),
+                "area": st.sampled_from(["gluteals-left", "gluteals-right"]),
+                "technique": st.just("broad-compression"),
+                "level": st.integers(1, 3),
+            }
+        ),
+        st.fixed_dictionaries(
+            {"type": st.just("check_in"), "pressure": st.sampled_from(["good", "lighter"])}
+        ),
+    )
+    script += draw(st.lists(near, min_size=1, max_size=25))
+    events, at = [], 0
+    for body in script:
+        at += draw(st.integers(5, 150))
+        events.append(parse_event({**body, "at": at}))
+    return state, events
+
+
+SAFE_AFTER_STOP = {"pause", "refused", "end_session"}
+
+
+@common
+@given(sessions())
+def test_after_a_stop_no_guidance_names_a_new_area_until_the_client_answers(
+    session: tuple[State, list[Event]],
+) -> None:
+    stopped = False
+    for _, after, event, guidance in walk(*session):
+        if isinstance(event, CheckIn):
+            stopped = event.pressure == "stop" or (stopped and after.paused is not None)
+        if stopped:
+            assert guidance.action in SAFE_AFTER_STOP, (event, guidance)
+
+
+@common
+@given(st.one_of(sessions(), lighter_sessions()))
+def test_a_work_start_is_never_answered_with_move_elsewhere(
+    session: tuple[State, list[Event]],
+) -> None:
+    for _, after, event, guidance in walk(*session):
+        if isinstance(event, WorkStarted) and after.refusal is None:
+            assert guidance.action not in ("move_to_area", "begin"), (event, guidance)
+
+
+@common
+@given(st.one_of(sessions(), lighter_sessions()))
+def test_after_lighter_the_refused_level_waits_for_the_escalation_rule_afresh(
+    session: tuple[State, list[Event]],
+) -> None:
+    required = PROTOCOL.escalation.good_check_ins_required
+    refused: dict[str, tuple[int, int]] = {}  # area -> (level that was too much, goods since)
+    for before, after, event, guidance in walk(*session):
+        if isinstance(event, CheckIn) and before.work is not None and after.refusal is None:
+            area, level = before.work.area, before.work.level
+            pain_rose = event.pain is not None and (before.last_pain or 0) < event.pain
+            if event.pressure == "lighter" and level > 0:
+                refused[area] = (level, 0)
+            elif area in refused and (event.pressure == "stop" or event.tightening or pain_rose):
+                refused[area] = (refused[area][0], 0)
+            elif area in refused and event.pressure in ("good", "deeper"):
+                refused[area] = (refused[area][0], refused[area][1] + 1)
+        if guidance.action in ("increase_level", "begin", "move_to_area") and guidance.area:
+            if guidance.area in refused and guidance.level is not None:
+                level, goods = refused[guidance.area]
+                assert guidance.level < level or goods >= required, (event, guidance)
+
+
+@common
+@given(sessions())
+def test_every_session_that_ends_has_pain_after_asked_for(
+    session: tuple[State, list[Event]],
+) -> None:
+    for _, after, event, guidance in walk(*session):
+        if guidance.action == "end_session" and after.pain_after is None:
+            assert "pain" in guidance.prompt.lower(), guidance
+        if isinstance(event, SessionEnded) and event.pain_after is None:
+            assert "pain 0-10" in guidance.prompt, guidance
