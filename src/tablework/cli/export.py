@@ -111,6 +111,7 @@ def outcomes_command(
         )
     else:
         _print_rates(rates, len(sessions))
+        _print_incomplete(sessions)
 
 
 def _by_protocol_id(outcome: SessionOutcome) -> SessionOutcome:
@@ -137,6 +138,7 @@ def _csv(sessions: list[SessionOutcome]) -> str:
             "change",
             "responder",
             "psfs_mean",
+            "complete",
         ]
     )
     for s in sessions:
@@ -152,6 +154,7 @@ def _csv(sessions: list[SessionOutcome]) -> str:
                 _cell(s.change),
                 _cell(s.responder),
                 _cell(s.psfs_mean),
+                _cell(s.complete),
             ]
         )
     return buffer.getvalue()
@@ -179,6 +182,12 @@ def _print_rates(rates: list[Rate], total: int) -> None:
         "A responder's pain dropped by 2 points or 30 %. Small numbers give wide "
         "intervals: read the range, not just the rate."
     )
+
+
+def _print_incomplete(sessions: list[SessionOutcome]) -> None:
+    incomplete = sum(not s.complete for s in sessions)
+    if incomplete:
+        typer.echo(f"{incomplete} session(s) incomplete (no end recorded): not rated.")
 
 
 def _client(store: Store, client_id: str) -> ClientRow:

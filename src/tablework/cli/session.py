@@ -73,8 +73,7 @@ def list_sessions(
     output: FormatOption = OutputFormat.text,
 ) -> None:
     """List stored sessions, oldest first."""
-    store = _store()
-    rows = [store.session(session_id) for session_id in store.session_ids(client)]
+    rows = _store().sessions(client)
     if output is OutputFormat.json:
         print_json(
             [
@@ -84,14 +83,17 @@ def list_sessions(
                     "protocol": r.protocol,
                     "session_index": r.session_index,
                     "started_at": r.started_at.isoformat(),
+                    "complete": r.complete,
                 }
                 for r in rows
             ]
         )
         return
     for r in rows:
+        status = "" if r.complete else "  INCOMPLETE (no end recorded)"
         typer.echo(
-            f"{r.id}  {r.started_at:%Y-%m-%d %H:%M}  session {r.session_index}  {r.protocol}"
+            f"{r.id}  {r.started_at:%Y-%m-%d %H:%M}  session {r.session_index}  "
+            f"{r.protocol}{status}"
         )
 
 
@@ -102,17 +104,18 @@ def _store() -> Any:
 
 
 def _save(data: dict[str, Any], result: Simulation) -> str:
+    """Store the simulated session whole, with a new client, in one transaction."""
     from tablework import recorder
     from tablework.session.simulator import opening_event, parse_header
 
     header = parse_header(data)
-    store = _store()
-    client_id = store.add_client(header.client or "Simulated client")
-    opened = recorder.open_session(store, client_id, opening_event(header, result.protocol))
-    session_id: str = opened.stored.session_id
-    for step in result.steps:
-        recorder.record(store, session_id, step.event)
-    return session_id
+    saved = recorder.save_session(
+        _store(),
+        opening_event(header, result.protocol),
+        [step.event for step in result.steps],
+        client_name=header.client or "Simulated client",
+    )
+    return saved.session_id
 
 
 def _print_text(result: Simulation, title_suffix: str) -> None:
