@@ -170,3 +170,17 @@ def test_a_full_disk_is_one_line(
     monkeypatch.setattr(database, "open_engine", no_room_to_grow)
     result = cli.invoke(app, ["session", "simulate", str(EXAMPLE), "--save"])
     assert one_line_error(result, 1).startswith("error: the disk holding the database is full")
+
+
+def test_a_refused_idempotency_key_is_one_line_and_exit_2(cli: CliRunner) -> None:
+    import typer
+
+    from tablework.cli.context import CommandsWithDatabaseErrors
+    from tablework.store.repo import check_idempotency_key
+
+    # No command takes a key yet: a stand-in for the API's append, under the same root group.
+    root = typer.Typer(cls=CommandsWithDatabaseErrors)
+    root.command("append")(lambda: check_idempotency_key("k" * 200))
+    root.command("other")(lambda: None)
+    line = one_line_error(cli.invoke(root, ["append"]), 2)
+    assert line == "error: an idempotency key has at most 128 characters (got 200)"

@@ -66,13 +66,26 @@ def database_error_line(error: BaseException) -> str | None:
     return f"error: database error: {detail}"
 
 
+def refused_input_line(error: BaseException) -> str | None:
+    """One line for a write the store refused as bad input, or None if `error` is not that."""
+    from tablework.store.repo import IdempotencyKeyReused, InvalidIdempotencyKey
+
+    if isinstance(error, InvalidIdempotencyKey | IdempotencyKeyReused):
+        return f"error: {error}"
+    return None
+
+
 class CommandsWithDatabaseErrors(TyperGroup):
-    """The root command group: a database error in any command becomes one line, exit 1."""
+    """The root command group: a database error in any command becomes one line, exit 1;
+    a write the store refuses as bad input (a malformed or reused idempotency key), exit 2."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except Exception as error:
+            refused = refused_input_line(error)
+            if refused is not None:
+                fail(refused)
             line = database_error_line(error)
             if line is None:
                 raise
