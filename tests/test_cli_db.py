@@ -105,6 +105,27 @@ def test_a_draft_of_an_incomplete_session_says_so(cli: CliRunner, cli_db: Store)
     assert shown["session_complete"] is False
 
 
+def test_exports_of_an_incomplete_session_say_so(
+    cli: CliRunner, cli_db: Store, tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    client = cli_db.add_client("C")
+    bare = cli_db.create_session(client, "acute-low-back-spasm@1.0.0", 1)
+    bundle = json.loads(cli.invoke(app, ["export", "fhir", "--client", client]).stdout)
+    (encounter,) = [
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Encounter"
+    ]
+    assert encounter["status"] == "in-progress"
+    pdf = tmp_path / "note.pdf"
+    assert cli.invoke(app, ["export", "pdf", "--session", bare, "-o", str(pdf)]).exit_code == 0
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "Incomplete session: no end of session was recorded." in text
+    csv_rows = cli.invoke(app, ["outcomes", "-f", "csv"]).stdout.splitlines()
+    assert csv_rows[0].endswith(",complete") and csv_rows[1].endswith(",no")
+    assert "1 session(s) incomplete" in cli.invoke(app, ["outcomes"]).stdout
+
+
 # Database trouble: one line on stderr, exit 1
 
 
@@ -184,3 +205,20 @@ def test_a_refused_idempotency_key_is_one_line_and_exit_2(cli: CliRunner) -> Non
     root.command("other")(lambda: None)
     line = one_line_error(cli.invoke(root, ["append"]), 2)
     assert line == "error: an idempotency key has at most 128 characters (got 200)"
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ("/proc/no-such-folder/db.sqlite3", "error: cannot create the database folder"),
+        ("/proc/db.sqlite3", "error: cannot open the database file"),
+        ("{tmp}/not-a-database.sqlite3", "error: the database file is damaged or not SQLite"),
+    ],
+)
+def test_a_database_file_that_cannot_be_used_is_one_line(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str, expected: str
+) -> None:
+    (tmp_path / "not-a-database.sqlite3").write_text("a shopping list\n" * 100)
+    monkeypatch.setenv("TABLEWORK_DATABASE_URL", f"sqlite:///{where.format(tmp=tmp_path)}")
+    for command in (["client", "list"], ["db", "upgrade"]):
+        assert one_line_error(cli.invoke(app, command), 1).startswith(expected)

@@ -64,7 +64,11 @@ def _child(kill_at: int) -> None:  # pragma: no cover - runs in the forked child
 
 @pytest.mark.slow
 def test_a_save_killed_at_any_step_leaves_all_of_the_session_or_none(
-    store: Store, database_url: str, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+    store: Store,
+    database_url: str,
+    cli: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     monkeypatch.setenv("TABLEWORK_DATABASE_URL", database_url)
     left_over = _sessions_from_before_atomic_saves(store)
@@ -80,7 +84,7 @@ def test_a_save_killed_at_any_step_leaves_all_of_the_session_or_none(
     with store.engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(clients)) == len(rows)
         assert conn.scalar(select(func.count()).select_from(sessions)) == len(rows)
-    _every_reader_works(cli, store, [r.id for r in saved], left_over)
+    _every_reader_works(cli, store, [r.id for r in saved], left_over, tmp_path)
 
 
 def _sessions_from_before_atomic_saves(store: Store) -> set[str]:
@@ -97,7 +101,7 @@ def _sessions_from_before_atomic_saves(store: Store) -> set[str]:
 
 
 def _every_reader_works(
-    cli: CliRunner, store: Store, saved: list[str], left_over: set[str]
+    cli: CliRunner, store: Store, saved: list[str], left_over: set[str], folder: Path
 ) -> None:
     def run(*args: str) -> str:
         result = cli.invoke(app, list(args))
@@ -117,3 +121,4 @@ def _every_reader_works(
         client = store.session(session_id).client_id
         run("export", "fhir", "--client", client)
         run("export", "ical", "--client", client)
+        run("export", "pdf", "--session", session_id, "-o", str(folder / f"{session_id}.pdf"))

@@ -52,6 +52,10 @@ def database_error_line(error: BaseException) -> str | None:
     import psycopg
     from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+    from tablework.store.database import DatabaseUnavailable
+
+    if isinstance(error, DatabaseUnavailable):
+        return f"error: {error}"
     if isinstance(error, DBAPIError) and error.orig is not None:
         cause: BaseException = error.orig
     elif isinstance(error, sqlite3.Error | psycopg.Error | SQLAlchemyError):

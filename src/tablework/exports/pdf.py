@@ -62,6 +62,8 @@ def note_pdf(
         else (f"Signed by {note.author} at {note.created_at:%Y-%m-%d %H:%M} UTC")
     )
     _line(pdf, status)
+    if not documents.complete:
+        _line(pdf, "Incomplete session: no end of session was recorded.", bold=True)
     for name in SECTIONS:
         _heading(pdf, name.capitalize())
         for text in getattr(soap, name):

@@ -27,9 +27,19 @@ def open_engine(url: str, **engine_options: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **engine_options)
 
 
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be opened at all, for a reason outside the database itself."""
+
+
 def _sqlite_engine(url: str, database: str | None, **engine_options: Any) -> Engine:
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DatabaseUnavailable(
+                f"cannot create the database folder {folder}: {error.strerror}"
+            ) from None
     engine = create_engine(
         url,
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
