@@ -2,7 +2,9 @@
 
 This is the one path from a command to the record: load the session, replay its events,
 let the engine accept or reject the new event, append it at the next position, and answer
-with the guidance. If another device appended first, reload and decide again.
+with the guidance. If another device appended first, reload and decide again. A session
+recorded elsewhere (a simulator script, the demo) is checked by the same engine and stored
+whole by `save_session`, in one transaction.
 """
 
 from __future__ import annotations
