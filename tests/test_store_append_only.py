@@ -123,3 +123,31 @@ def test_new_records_are_still_accepted(full_record: Store) -> None:
     saved = recorder.save_session(store, OPENING, [Note(at=1, text="n")], client_name="Another")
     store.append(saved.session_id, Note(at=2, text="more"), idempotency_key="k.1")
     assert [s.seq for s in store.events(saved.session_id)] == [1, 2, 3]
+
+
+def test_the_migration_can_be_undone_and_redone(full_record: Store) -> None:
+    from tablework.store.database import HEAD, current_revision, migrate
+
+    before = rows(full_record, "events")
+    downgrade(full_record, "0003")
+    with full_record.engine.begin() as conn:  # the hole 0004 closes is open again
+        conn.execute(text("UPDATE sessions SET session_index = 2"))
+    migrate(full_record.engine)
+    assert current_revision(full_record.engine) == HEAD
+    assert rows(full_record, "events") == before
+    with pytest.raises(DBAPIError, match="append-only"), full_record.engine.begin() as conn:
+        conn.execute(text("UPDATE sessions SET session_index = 3"))
+
+
+def downgrade(store: Store, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from tablework.store.database import WRITE
+
+    config = Config()
+    config.set_main_option("script_location", "tablework.store:migrations")
+    with store.engine.connect().execution_options(**WRITE) as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+        connection.commit()
