@@ -1,5 +1,6 @@
-"""Store speed: appending one event on SQLite (target p99 under 5 ms), and through the
-recorder, which also replays the session to validate the event first.
+"""Store speed: appending one event on SQLite (target p99 under 5 ms), through the
+recorder, which also replays the session to validate the event first, and saving a whole
+session (client, header, events) in one transaction.
 
 Run: .venv/bin/python bench/bench_store.py   (uses a temporary SQLite file)
 Set TABLEWORK_BENCH_DATABASE_URL to a PostgreSQL URL to measure it instead; the benchmark
@@ -76,6 +77,14 @@ def main() -> None:
             recorder.record(store, live, CheckIn(at=i, pressure="good"))
             timings.append(time.perf_counter() - begin)
         report(f"{engine.dialect.name}: recorder.record (session of up to 300 events)", timings)
+
+        events = [CheckIn(at=i, pressure="good") for i in range(1, 26)]
+        timings = []
+        for _ in range(200):
+            begin = time.perf_counter()
+            recorder.save_session(store, opening, events, client_name="Bench Client")
+            timings.append(time.perf_counter() - begin)
+        report(f"{engine.dialect.name}: recorder.save_session (client + 26 events)", timings)
         engine.dispose()
 
 

@@ -303,10 +303,10 @@ def test_after_lighter_the_refused_level_waits_for_the_escalation_rule_afresh(
                 refused[area] = (refused[area][0], 0)
             elif area in refused and event.pressure in ("good", "deeper"):
                 refused[area] = (refused[area][0], refused[area][1] + 1)
-        if guidance.action in ("increase_level", "begin", "move_to_area") and guidance.area:
-            if guidance.area in refused and guidance.level is not None:
-                level, goods = refused[guidance.area]
-                assert guidance.level < level or goods >= required, (event, guidance)
+        offered = guidance.action in ("increase_level", "begin", "move_to_area")
+        if offered and guidance.area in refused and guidance.level is not None:
+            level, goods = refused[guidance.area]
+            assert guidance.level < level or goods >= required, (event, guidance)
 
 
 @common

@@ -48,8 +48,8 @@ def test_the_database_itself_refuses_a_version_after_signing(store: Store) -> No
     session = a_session(store)
     notes.save(store, session, BODY)
     notes.sign(store, session, "Invented Therapist")
-    with pytest.raises(Exception, match="signed"):
-        notes._insert(store, session, "edit", BODY, None, None)
+    with pytest.raises(Exception, match="signed"), store.writing() as conn:
+        notes._insert(conn, session, "edit", BODY, None, None, store.clock())
 
 
 def test_corrections_after_signing_are_addenda_with_author_and_time(store: Store) -> None:

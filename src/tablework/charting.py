@@ -14,6 +14,7 @@ from tablework.documents.soap import Previous, Soap, draft
 from tablework.outcomes import SessionOutcome, is_responder, psfs_mean
 from tablework.protocols.loader import get
 from tablework.screening.answers import Intake, parse_intake
+from tablework.session.events import SessionStarted
 from tablework.store.intakes import StoredIntake, session_intake
 from tablework.store.repo import SessionRow, Store
 
@@ -33,6 +34,11 @@ class SessionDocuments:
         """The drafted SOAP note."""
         return draft(self.record, self.intake, self.plan, self.previous)
 
+    @property
+    def complete(self) -> bool:
+        """Whether the session's end is on record (see SessionRecord.complete)."""
+        return self.record.complete
+
     def outcome(self) -> SessionOutcome:
         state = self.record.state
         psfs = self.intake.answers.psfs if self.intake else None
@@ -46,8 +52,11 @@ class SessionDocuments:
             pain_after=state.pain_after,
             responder=is_responder(
                 state.pain_before, state.pain_after, self.record.protocol.outcomes.responder
-            ),
+            )
+            if self.complete
+            else None,
             psfs_mean=psfs_mean([a.score for a in psfs]) if psfs else None,
+            complete=self.complete,
         )
 
 
@@ -69,7 +78,12 @@ def client_outcomes(store: Store, client_id: str | None = None) -> list[SessionO
 
 
 def _record(store: Store, row: SessionRow) -> SessionRecord:
-    return build(get(row.protocol), [s.event for s in store.events(row.id)])
+    events = [s.event for s in store.events(row.id)]
+    if not events:
+        # A header without events (an interrupted save from before saves were atomic):
+        # its opening is what the header says, and the record is incomplete.
+        events = [SessionStarted(at=0, protocol=row.protocol, session_index=row.session_index)]
+    return build(get(row.protocol), events)
 
 
 def _previous(store: Store, row: SessionRow) -> Previous | None:

@@ -30,6 +30,8 @@ class SessionOutcome:
     pain_after: int | None
     responder: bool | None
     psfs_mean: float | None = None
+    complete: bool = True
+    """False when the session's end was never recorded: such a session is not rated."""
 
     @property
     def change(self) -> int | None:

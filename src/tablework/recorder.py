@@ -2,12 +2,16 @@
 
 This is the one path from a command to the record: load the session, replay its events,
 let the engine accept or reject the new event, append it at the next position, and answer
-with the guidance. If another device appended first, reload and decide again.
+with the guidance. If another device appended first, reload and decide again. A session
+recorded elsewhere (a simulator script, the demo) is checked by the same engine and stored
+whole by `save_session`, in one transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tablework.protocols.loader import get
 from tablework.protocols.schema import Protocol
@@ -16,7 +20,17 @@ from tablework.session.events import Event, EventError, History, PastSession, Se
 from tablework.session.guidance import Guidance
 from tablework.session.simulator import Simulation, run
 from tablework.session.state import State, apply, start
-from tablework.store.repo import SeqConflict, Store, StoredEvent
+from tablework.store.intakes import insert_intake, insert_link
+from tablework.store.repo import (
+    SeqConflict,
+    Store,
+    StoredEvent,
+    check_idempotency_key,
+    insert_client,
+    insert_events,
+    insert_session,
+    same_retry,
+)
 
 MAX_RETRIES = 20
 
@@ -38,22 +52,78 @@ def open_session(
     actor: str | None = None,
     intake_id: str | None = None,
 ) -> Recorded:
-    """Create a session for a client from its `session_started` event."""
+    """Create a session for a client from its `session_started` event, in one transaction."""
+    protocol, pinned = _pinned(store, opening, client_id)
+    state = start(pinned, protocol)
+    at = store.clock()
+    with store.writing() as conn:
+        session_id = insert_session(conn, client_id, protocol.ref, pinned.session_index, at)
+        if intake_id is not None:
+            insert_link(conn, session_id, intake_id)
+        (stored,) = insert_events(conn, session_id, [pinned], first_seq=1, at=at, actor=actor)
+    return Recorded(stored, state, advise(state))
+
+
+@dataclass(frozen=True)
+class NewIntake:
+    """An intake to store with a session, as the client's next intake version."""
+
+    intake: dict[str, Any]
+    screening: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A whole session as saved: its ids and its final state."""
+
+    client_id: str
+    session_id: str
+    state: State
+
+
+def save_session(
+    store: Store,
+    opening: SessionStarted,
+    events: Sequence[Event],
+    *,
+    client_id: str | None = None,
+    client_name: str = "Unnamed client",
+    intake: NewIntake | None = None,
+    actor: str | None = None,
+) -> Saved:
+    """Store a whole session at once: client (new unless `client_id`), intake, every event.
+
+    One transaction: killed at any point, the database holds all of it or none of it.
+    Every event is checked by the engine first (EventError if one is invalid).
+    """
+    protocol, pinned = _pinned(store, opening, client_id)
+    state = start(pinned, protocol)
+    for event in events:
+        state = apply(state, event)
+    at = store.clock()
+    with store.writing() as conn:
+        if client_id is None:
+            client_id = insert_client(conn, client_name, at)
+        session_id = insert_session(conn, client_id, protocol.ref, pinned.session_index, at)
+        if intake is not None:
+            stored = insert_intake(conn, client_id, intake.intake, intake.screening, at)
+            insert_link(conn, session_id, stored.id)
+        insert_events(conn, session_id, [pinned, *events], first_seq=1, at=at, actor=actor)
+    return Saved(client_id, session_id, state)
+
+
+def _pinned(
+    store: Store, opening: SessionStarted, client_id: str | None
+) -> tuple[Protocol, SessionStarted]:
+    """The opening event pinned to its protocol version, with the client's history (their
+    earlier sessions, for the day's plan) when it does not carry one."""
     protocol = get(opening.protocol)
     update: dict[str, object] = {"protocol": protocol.ref}
-    if opening.history is None:
+    if opening.history is None and client_id is not None:
         history = history_for(store, client_id, protocol.id)
         if history.sessions:
             update["history"] = history
-    pinned = opening.model_copy(update=update)
-    state = start(pinned, protocol)
-    session_id = store.create_session(client_id, protocol.ref, pinned.session_index)
-    if intake_id is not None:
-        from tablework.store.intakes import link_session
-
-        link_session(store, session_id, intake_id)
-    stored = store.append(session_id, pinned, actor=actor, expected_seq=1)
-    return Recorded(stored, state, advise(state))
+    return protocol, opening.model_copy(update=update)
 
 
 def load(store: Store, session_id: str) -> tuple[Protocol, State, list[StoredEvent]]:
@@ -87,9 +157,10 @@ def record(
     for _ in range(MAX_RETRIES):
         _, state, stored = load(store, session_id)
         if idempotency_key is not None:
+            check_idempotency_key(idempotency_key)
             earlier = next((s for s in stored if s.idempotency_key == idempotency_key), None)
             if earlier is not None:
-                return Recorded(earlier, state, advise(state))
+                return Recorded(same_retry(earlier, event), state, advise(state))
         new_state = apply(state, event)
         try:
             saved = store.append(

@@ -22,9 +22,11 @@ from tablework.cli import (
     screen,
     session,
 )
+from tablework.cli.context import CommandsWithDatabaseErrors
 
 app = typer.Typer(
     name="tablework",
+    cls=CommandsWithDatabaseErrors,
     help="Guide a hands-on treatment session from a protocol, and chart it as it goes.",
     no_args_is_help=True,
     add_completion=False,

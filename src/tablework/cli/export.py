@@ -125,7 +125,7 @@ def outcomes_command(
         }
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     else:
-        text = _rates_text(rates, len(sessions))
+        text = _rates_text(rates, len(sessions)) + _incomplete_text(sessions)
     _write(path, text.encode("utf-8"))
 
 
@@ -153,6 +153,7 @@ def _csv(sessions: list[SessionOutcome]) -> str:
             "change",
             "responder",
             "psfs_mean",
+            "complete",
         ]
     )
     for s in sessions:
@@ -168,6 +169,7 @@ def _csv(sessions: list[SessionOutcome]) -> str:
                 _cell(s.change),
                 _cell(s.responder),
                 _cell(s.psfs_mean),
+                _cell(s.complete),
             ]
         )
     return buffer.getvalue()
@@ -195,6 +197,13 @@ def _rates_text(rates: list[Rate], total: int) -> str:
         "intervals: read the range, not just the rate."
     )
     return "\n".join(lines) + "\n"
+
+
+def _incomplete_text(sessions: list[SessionOutcome]) -> str:
+    incomplete = sum(not s.complete for s in sessions)
+    if incomplete:
+        return f"{incomplete} session(s) incomplete (no end recorded): not rated.\n"
+    return ""
 
 
 def _client(store: Store, client_id: str) -> ClientRow:

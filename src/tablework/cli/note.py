@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Draft, edit, sign, amend and verify session notes.", no_args_is_help=True)
 SessionId = Annotated[str, typer.Argument(metavar="SESSION_ID")]
+INCOMPLETE = "incomplete session: no end of session was recorded"
 Author = Annotated[str, typer.Option("--by", help="Who signs or writes (name, role).")]
 
 
@@ -25,11 +27,11 @@ def draft_note(session_id: SessionId, output: FormatOption = OutputFormat.text) 
     from tablework.store import notes
 
     store = _store_with(session_id)
-    existing = notes.current(store, session_id)
-    if existing is None:
-        existing = notes.save(
-            store, session_id, charting.load_session(store, session_id).soap().as_json()
-        )
+    if notes.current(store, session_id) is None:
+        documents = charting.load_session(store, session_id)
+        if not documents.complete:
+            sys.stderr.write(f"warning: {INCOMPLETE}: the draft covers only what was stored\n")
+        notes.draft(store, session_id, documents.soap().as_json())
     _show(store, session_id, output)
 
 
@@ -80,7 +82,7 @@ def sign(session_id: SessionId, by: Author) -> None:
     try:
         signed = notes.sign(store, session_id, by.strip())
     except (notes.NoteLocked, notes.NoNote) as error:
-        fail(f"error: {error}")
+        fail(f"error: session {session_id}: {error}")
     typer.echo(
         f"Signed by {signed.author} at {signed.created_at:%Y-%m-%d %H:%M} UTC; "
         f"sha256 {signed.digest}"
@@ -144,6 +146,7 @@ def _show(store: Store, session_id: str, output: OutputFormat) -> None:
     if note is None:
         fail(f"error: session {session_id} has no note yet: run `tablework note draft`")
     extra = notes.addenda(store, session_id)
+    complete = store.session(session_id).complete
     if output is OutputFormat.json:
         body: dict[str, Any] = {
             "session_id": session_id,
@@ -152,6 +155,7 @@ def _show(store: Store, session_id: str, output: OutputFormat) -> None:
             "sections": note.body,
             "signed_by": note.author if note.kind == "signed" else None,
             "digest": note.digest,
+            "session_complete": complete,
             "addenda": [
                 {"author": a.author, "at": a.created_at.isoformat(), "text": a.text} for a in extra
             ],
@@ -164,6 +168,8 @@ def _show(store: Store, session_id: str, output: OutputFormat) -> None:
         else f"{note.kind.upper()} (version {note.version})"
     )
     typer.echo(f"Session note - {status}\n")
+    if not complete:
+        typer.echo(f"{INCOMPLETE.upper()}.\n")
     typer.echo(Soap.from_json(note.body).as_text(), nl=False)
     for item in extra:
         typer.echo(f"ADDENDUM {item.created_at:%Y-%m-%d %H:%M} UTC by {item.author}: {item.text}")

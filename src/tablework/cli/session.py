@@ -86,7 +86,7 @@ def list_sessions(
     """List stored sessions, oldest first."""
     store = _store()
     _existing_client(store, client)
-    rows = [store.session(session_id) for session_id in store.session_ids(client)]
+    rows = store.sessions(client)
     if output is OutputFormat.json:
         print_json(
             [
@@ -96,14 +96,17 @@ def list_sessions(
                     "protocol": r.protocol,
                     "session_index": r.session_index,
                     "started_at": r.started_at.isoformat(),
+                    "complete": r.complete,
                 }
                 for r in rows
             ]
         )
         return
     for r in rows:
+        status = "" if r.complete else "  INCOMPLETE (no end recorded)"
         typer.echo(
-            f"{r.id}  {r.started_at:%Y-%m-%d %H:%M}  session {r.session_index}  {r.protocol}"
+            f"{r.id}  {r.started_at:%Y-%m-%d %H:%M}  session {r.session_index}  "
+            f"{r.protocol}{status}"
         )
 
 
@@ -144,19 +147,21 @@ def _with_history(data: dict[str, Any], client_id: str) -> dict[str, Any]:
 
 
 def _save(data: dict[str, Any], result: Simulation, client_id: str | None) -> str:
+    """Store the simulated session whole (under `client_id`, or a new client), in one
+    transaction."""
     from tablework import recorder
     from tablework.session.simulator import opening_event, parse_header
 
     header = parse_header(data)
     store = _store()
-    client_id = _existing_client(store, client_id) or store.add_client(
-        header.client or "Simulated client"
+    saved = recorder.save_session(
+        store,
+        opening_event(header, result.protocol),
+        [step.event for step in result.steps],
+        client_id=_existing_client(store, client_id),
+        client_name=header.client or "Simulated client",
     )
-    opened = recorder.open_session(store, client_id, opening_event(header, result.protocol))
-    session_id: str = opened.stored.session_id
-    for step in result.steps:
-        recorder.record(store, session_id, step.event)
-    return session_id
+    return saved.session_id
 
 
 def _print_text(result: Simulation, title_suffix: str) -> None:

@@ -19,7 +19,6 @@ from tablework.screening.answers import parse_intake
 from tablework.screening.rules import bundled
 from tablework.session.simulator import ScriptHeader, opening_event, simulate
 from tablework.store import notes
-from tablework.store.intakes import add_intake
 from tablework.store.repo import Clock, Store
 
 MARK = " (demo)"
@@ -63,26 +62,21 @@ def _add_session(store: Store, client_id: str, planned: dict[str, Any]) -> None:
     script = planned["script"]
     result = simulate(script)  # the same checks a live session would get
     header = ScriptHeader.model_validate({k: v for k, v in script.items() if k != "events"})
-    intake_id = None
+    intake = None
     if header.intake is not None:
-        intake = parse_intake(header.intake)
-        screening = screen(intake.answers, bundled("low-back"))
-        intake_id = add_intake(
-            store,
-            client_id,
-            intake.model_dump(mode="json", exclude_unset=True),
-            screening.as_json(),
-        ).id
-    opened = recorder.open_session(
+        answers = parse_intake(header.intake)
+        intake = recorder.NewIntake(
+            answers.model_dump(mode="json", exclude_unset=True),
+            screen(answers.answers, bundled("low-back")).as_json(),
+        )
+    session_id = recorder.save_session(
         store,
-        client_id,
         opening_event(header, result.protocol),
-        intake_id=intake_id,
+        [step.event for step in result.steps],
+        client_id=client_id,
+        intake=intake,
         actor=THERAPIST,
-    )
-    session_id = opened.stored.session_id
-    for step in result.steps:
-        recorder.record(store, session_id, step.event, actor=THERAPIST)
+    ).session_id
     notes.save(store, session_id, charting.load_session(store, session_id).soap().as_json())
     if planned.get("sign"):
         notes.sign(store, session_id, THERAPIST)

@@ -53,6 +53,11 @@ class SessionRecord:
     """The therapist's free-text notes with their session time."""
     duration: float
 
+    @property
+    def complete(self) -> bool:
+        """Whether the session's end was recorded; an incomplete record is not a whole session."""
+        return self.state.ended
+
     def areas_in_order(self) -> list[str]:
         return list(dict.fromkeys(segment.area for segment in self.segments))
 
@@ -62,7 +67,7 @@ class SessionRecord:
 
 def build(protocol: Protocol, events: Sequence[Event]) -> SessionRecord:
     """The record of a session from all its events, `session_started` first."""
-    opening = events[0]
+    opening = events[0] if events else None
     if not isinstance(opening, SessionStarted):
         raise ValueError("a session's events begin with session_started")
     state = start(opening, protocol)

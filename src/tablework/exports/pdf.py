@@ -36,6 +36,8 @@ def note_pdf(
         f"protocol {session.protocol}",
     )
     line(pdf, signature_line(note, clinic))
+    if not documents.complete:
+        line(pdf, "Incomplete session: no end of session was recorded.", bold=True)
     for name in SECTIONS:
         heading(pdf, name.capitalize())
         for text in getattr(soap, name):

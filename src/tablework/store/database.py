@@ -22,13 +22,24 @@ def open_engine(url: str, **engine_options: Any) -> Engine:
     """An engine for `url`; SQLite files and their folders are created as needed."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, parsed.database, **engine_options)
+        is_uri = parsed.query.get("uri") == "true"  # file:...?mode=ro: opened as it is
+        return _sqlite_engine(url, None if is_uri else parsed.database, **engine_options)
     return create_engine(url, pool_pre_ping=True, **engine_options)
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be opened at all, for a reason outside the database itself."""
 
 
 def _sqlite_engine(url: str, database: str | None, **engine_options: Any) -> Engine:
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DatabaseUnavailable(
+                f"cannot create the database folder {folder}: {error.strerror}"
+            ) from None
     engine = create_engine(
         url,
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
@@ -74,7 +85,7 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-HEAD = "0003"
+HEAD = "0004"
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -82,13 +93,35 @@ class SchemaOutOfDate(RuntimeError):
 
 
 def open_configured(url: str, *, auto_migrate: bool) -> Engine:
-    """An engine for the configured database, migrated (or checked) to the current schema."""
+    """An engine for the configured database, migrated (or checked) to the current schema.
+
+    The revision is read first, with a plain read that never waits for a writer: only a
+    database that is behind takes the write lock to migrate, so a command started while
+    another process writes still reads.
+    """
     engine = open_engine(url)
-    if auto_migrate:
+    revision = current_revision(engine)
+    if revision != HEAD and auto_migrate and revision in _known_revisions():
         migrate(engine)
-    elif current_revision(engine) != HEAD:
+    elif revision != HEAD:
         engine.dispose()
-        raise SchemaOutOfDate(
-            "the database schema is not up to date: run `tablework db upgrade` first"
-        )
+        raise SchemaOutOfDate(_out_of_date(revision))
     return engine
+
+
+def _known_revisions() -> set[str | None]:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", "tablework.store:migrations")
+    return {None, *(s.revision for s in ScriptDirectory.from_config(config).walk_revisions())}
+
+
+def _out_of_date(revision: str | None) -> str:
+    if revision is not None and revision not in _known_revisions():
+        return (
+            f"the database schema ({revision}) is newer than this version of Tablework "
+            f"knows ({HEAD}): upgrade Tablework"
+        )
+    return "the database schema is not up to date: run `tablework db upgrade` first"

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from tablework.store.database import WRITE
-from tablework.store.repo import NotFound, Store, aware
-from tablework.store.tables import clients, intakes, session_intakes
+from tablework.store.repo import Store, aware, lock_client
+from tablework.store.tables import intakes, session_intakes
 
 MAX_ATTEMPTS = 10
 
@@ -44,25 +43,31 @@ def add_intake(
 def _add_once(
     store: Store, client_id: str, intake: dict[str, Any], screening: dict[str, Any]
 ) -> StoredIntake:
-    with store.engine.connect().execution_options(**WRITE) as conn, conn.begin():
-        if conn.scalar(select(clients.c.id).where(clients.c.id == client_id)) is None:
-            raise NotFound(f"no client with id {client_id}")
-        last = conn.scalar(
-            select(func.max(intakes.c.version)).where(intakes.c.client_id == client_id)
+    with store.writing() as conn:
+        return insert_intake(conn, client_id, intake, screening, store.clock())
+
+
+def insert_intake(
+    conn: Connection,
+    client_id: str,
+    intake: dict[str, Any],
+    screening: dict[str, Any],
+    at: datetime,
+) -> StoredIntake:
+    """Add the client's next intake version on an open transaction."""
+    lock_client(conn, client_id)
+    last = conn.scalar(select(func.max(intakes.c.version)).where(intakes.c.client_id == client_id))
+    stored = StoredIntake(uuid.uuid4().hex, client_id, (last or 0) + 1, intake, screening, at)
+    conn.execute(
+        insert(intakes).values(
+            id=stored.id,
+            client_id=client_id,
+            version=stored.version,
+            intake=intake,
+            screening=screening,
+            recorded_at=at,
         )
-        stored = StoredIntake(
-            uuid.uuid4().hex, client_id, (last or 0) + 1, intake, screening, store.clock()
-        )
-        conn.execute(
-            insert(intakes).values(
-                id=stored.id,
-                client_id=client_id,
-                version=stored.version,
-                intake=intake,
-                screening=screening,
-                recorded_at=stored.recorded_at,
-            )
-        )
+    )
     return stored
 
 
@@ -77,8 +82,13 @@ def intake_versions(store: Store, client_id: str) -> list[StoredIntake]:
 
 def link_session(store: Store, session_id: str, intake_id: str) -> None:
     """Record which intake a session was screened with."""
-    with store.engine.connect().execution_options(**WRITE) as conn, conn.begin():
-        conn.execute(insert(session_intakes).values(session_id=session_id, intake_id=intake_id))
+    with store.writing() as conn:
+        insert_link(conn, session_id, intake_id)
+
+
+def insert_link(conn: Connection, session_id: str, intake_id: str) -> None:
+    """Record which intake a session was screened with, on an open transaction."""
+    conn.execute(insert(session_intakes).values(session_id=session_id, intake_id=intake_id))
 
 
 def session_intake(store: Store, session_id: str) -> StoredIntake | None:

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from tablework.documents.signing import digest
-from tablework.store.database import WRITE
-from tablework.store.repo import Store, aware
+from tablework.store.repo import Store, aware, lock_session
 from tablework.store.tables import note_addenda, note_versions
 
 
@@ -56,17 +55,7 @@ class Verification:
 
 def versions(store: Store, session_id: str) -> list[NoteVersion]:
     with store.engine.connect() as conn:
-        rows = conn.execute(
-            select(note_versions)
-            .where(note_versions.c.session_id == session_id)
-            .order_by(note_versions.c.version)
-        ).all()
-    return [
-        NoteVersion(
-            r.session_id, r.version, r.kind, r.body, r.author, aware(r.created_at), r.digest
-        )
-        for r in rows
-    ]
+        return _versions(conn, session_id)
 
 
 def current(store: Store, session_id: str) -> NoteVersion | None:
@@ -75,43 +64,50 @@ def current(store: Store, session_id: str) -> NoteVersion | None:
     return found[-1] if found else None
 
 
+def draft(store: Store, session_id: str, body: dict[str, Any]) -> NoteVersion:
+    """Store `body` as the session's first version, unless a note exists: then return it.
+
+    Two racing drafts store one version: the second finds the first and keeps it.
+    """
+    with store.writing() as conn:
+        latest = _latest_locked(conn, session_id)
+        if latest is not None:
+            return latest
+        return _insert(conn, session_id, "draft", body, None, None, store.clock())
+
+
 def save(
     store: Store, session_id: str, body: dict[str, Any], author: str | None = None
 ) -> NoteVersion:
     """Store `body` as the next version (the first is the draft, later ones edits)."""
-    latest = current(store, session_id)
-    if latest is not None and latest.kind == "signed":
-        raise NoteLocked("the note is signed: add an addendum instead")
-    kind = "draft" if latest is None else "edit"
-    return _insert(store, session_id, kind, body, author, None)
+    with store.writing() as conn:
+        latest = _latest_locked(conn, session_id)
+        if latest is not None and latest.kind == "signed":
+            raise NoteLocked("the note is signed: add an addendum instead")
+        kind = "draft" if latest is None else "edit"
+        return _insert(conn, session_id, kind, body, author, None, store.clock())
 
 
 def sign(store: Store, session_id: str, author: str) -> NoteVersion:
-    """Sign the latest version: lock it and store its digest."""
-    latest = current(store, session_id)
-    if latest is None:
-        raise NoNote("there is no note to sign: draft it first")
-    if latest.kind == "signed":
-        raise NoteLocked("the note is already signed")
-    signed_at = store.clock()
-    return _insert(
-        store,
-        session_id,
-        "signed",
-        latest.body,
-        author,
-        digest(session_id, latest.body, author, signed_at),
-        signed_at,
-    )
+    """Sign the latest version: lock it and store its digest (NoteLocked if already signed)."""
+    with store.writing() as conn:
+        latest = _latest_locked(conn, session_id)
+        if latest is None:
+            raise NoNote("there is no note to sign: draft it first")
+        if latest.kind == "signed":
+            raise NoteLocked(f"the note is already signed (by {latest.author})")
+        signed_at = store.clock()
+        note_digest = digest(session_id, latest.body, author, signed_at)
+        return _insert(conn, session_id, "signed", latest.body, author, note_digest, signed_at)
 
 
 def add_addendum(store: Store, session_id: str, author: str, text: str) -> Addendum:
     """Append a correction or addition to a signed note."""
-    latest = current(store, session_id)
-    if latest is None or latest.kind != "signed":
-        raise NoNote("addenda follow a signed note; edit the draft instead")
     addendum = Addendum(author, store.clock(), text)
-    with store.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+    with store.writing() as conn:
+        latest = _latest_locked(conn, session_id)
+        if latest is None or latest.kind != "signed":
+            raise NoNote("addenda follow a signed note; edit the draft instead")
         conn.execute(
             insert(note_addenda).values(
                 session_id=session_id, author=author, created_at=addendum.created_at, text=text
@@ -139,32 +135,49 @@ def verify(store: Store, session_id: str) -> Verification:
     return Verification(computed == signed.digest, signed.digest, computed)
 
 
+def _latest_locked(conn: Connection, session_id: str) -> NoteVersion | None:
+    """The latest version, read while holding the session: no other writer can add one."""
+    lock_session(conn, session_id)
+    found = _versions(conn, session_id)
+    return found[-1] if found else None
+
+
+def _versions(conn: Connection, session_id: str) -> list[NoteVersion]:
+    rows = conn.execute(
+        select(note_versions)
+        .where(note_versions.c.session_id == session_id)
+        .order_by(note_versions.c.version)
+    ).all()
+    return [
+        NoteVersion(
+            r.session_id, r.version, r.kind, r.body, r.author, aware(r.created_at), r.digest
+        )
+        for r in rows
+    ]
+
+
 def _insert(
-    store: Store,
+    conn: Connection,
     session_id: str,
     kind: str,
     body: dict[str, Any],
     author: str | None,
     note_digest: str | None,
-    created_at: datetime | None = None,
+    created: datetime,
 ) -> NoteVersion:
-    created = created_at or store.clock()
-    with store.engine.connect().execution_options(**WRITE) as conn, conn.begin():
-        last = conn.scalar(
-            select(func.max(note_versions.c.version)).where(
-                note_versions.c.session_id == session_id
-            )
+    last = conn.scalar(
+        select(func.max(note_versions.c.version)).where(note_versions.c.session_id == session_id)
+    )
+    version = (last or 0) + 1
+    conn.execute(
+        insert(note_versions).values(
+            session_id=session_id,
+            version=version,
+            kind=kind,
+            body=body,
+            author=author,
+            created_at=created,
+            digest=note_digest,
         )
-        version = (last or 0) + 1
-        conn.execute(
-            insert(note_versions).values(
-                session_id=session_id,
-                version=version,
-                kind=kind,
-                body=body,
-                author=author,
-                created_at=created,
-                digest=note_digest,
-            )
-        )
+    )
     return NoteVersion(session_id, version, kind, body, author, created, note_digest)

@@ -1,19 +1,23 @@
 """The only code that reads and writes the database: clients, sessions and their events.
 
-Appends are atomic and ordered: each event gets the next `seq` of its session inside one
-transaction, a unique `(session_id, seq)` makes two racing writers unable to both win (the
-loser retries), and an `idempotency_key` makes a retried post return the stored event.
+Every write goes through `Store.writing()`, one transaction: a session saved whole (client,
+header, every event) commits together or not at all. Appends are atomic and ordered: each
+event gets the next `seq` of its session inside one transaction, a unique `(session_id,
+seq)` makes two racing writers unable to both win (the loser retries), and an
+`idempotency_key` makes a retried post return the stored event, never a different one.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tablework.session.events import Event, event_json, parse_event
@@ -21,6 +25,8 @@ from tablework.store.database import WRITE
 from tablework.store.tables import clients, events, sessions
 
 MAX_APPEND_ATTEMPTS = 20
+MAX_KEY_LENGTH = 128
+KEY_PATTERN = re.compile(r"[A-Za-z0-9._:-]+")
 
 Clock = Callable[[], datetime]
 
@@ -35,6 +41,14 @@ class NotFound(LookupError):
 
 class SeqConflict(RuntimeError):
     """Another writer appended first: the expected position is taken."""
+
+
+class InvalidIdempotencyKey(ValueError):
+    """An idempotency key that is too long or has characters outside [A-Za-z0-9._:-]."""
+
+
+class IdempotencyKeyReused(ValueError):
+    """An idempotency key already stored with a different event: a retry must repeat itself."""
 
 
 @dataclass(frozen=True)
@@ -60,13 +74,14 @@ class ClientRow:
 
 @dataclass(frozen=True)
 class SessionRow:
-    """A session's header row."""
+    """A session's header row; `complete` once its `session_ended` event is stored."""
 
     id: str
     client_id: str
     protocol: str
     session_index: int
     started_at: datetime
+    complete: bool = False
 
 
 class Store:
@@ -76,16 +91,16 @@ class Store:
         self.engine = engine
         self.clock = clock
 
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """One write transaction: all it writes is stored together, or nothing is."""
+        with self.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+            yield conn
+
     def add_client(self, display_name: str) -> str:
         """Create a client; return its id."""
-        client_id = uuid.uuid4().hex
-        with self.engine.connect().execution_options(**WRITE) as conn, conn.begin():
-            conn.execute(
-                insert(clients).values(
-                    id=client_id, display_name=display_name, created_at=self.clock()
-                )
-            )
-        return client_id
+        with self.writing() as conn:
+            return insert_client(conn, display_name, self.clock())
 
     def client(self, client_id: str) -> ClientRow:
         """One client by id; NotFound if there is none."""
@@ -103,29 +118,23 @@ class Store:
 
     def create_session(self, client_id: str, protocol: str, session_index: int) -> str:
         """Create an empty session for a client; return its id."""
-        session_id = uuid.uuid4().hex
-        with self.engine.connect().execution_options(**WRITE) as conn, conn.begin():
-            if conn.scalar(select(clients.c.id).where(clients.c.id == client_id)) is None:
-                raise NotFound(f"no client with id {client_id}")
-            conn.execute(
-                insert(sessions).values(
-                    id=session_id,
-                    client_id=client_id,
-                    protocol=protocol,
-                    session_index=session_index,
-                    started_at=self.clock(),
-                )
-            )
-        return session_id
+        with self.writing() as conn:
+            return insert_session(conn, client_id, protocol, session_index, self.clock())
 
     def session(self, session_id: str) -> SessionRow:
         with self.engine.connect() as conn:
-            row = conn.execute(select(sessions).where(sessions.c.id == session_id)).first()
+            row = conn.execute(_session_rows().where(sessions.c.id == session_id)).first()
         if row is None:
             raise NotFound(f"no session with id {session_id}")
-        return SessionRow(
-            row.id, row.client_id, row.protocol, row.session_index, aware(row.started_at)
-        )
+        return _session_row(row)
+
+    def sessions(self, client_id: str | None = None) -> list[SessionRow]:
+        """Session headers (of one client, or all), oldest first, each marked complete or not."""
+        query = _session_rows().order_by(sessions.c.started_at, sessions.c.id)
+        if client_id is not None:
+            query = query.where(sessions.c.client_id == client_id)
+        with self.engine.connect() as conn:
+            return [_session_row(row) for row in conn.execute(query)]
 
     def append(
         self,
@@ -139,16 +148,19 @@ class Store:
         """Store `event` as the session's next event and return it as stored.
 
         With `idempotency_key`, a retry of an append that already committed returns the
-        stored event instead of writing a second one. With `expected_seq`, the append fails
-        with SeqConflict if another event took that position first.
+        stored event instead of writing a second one (IdempotencyKeyReused if the stored
+        event differs). With `expected_seq`, the append fails with SeqConflict if another
+        event took that position first.
         """
+        if idempotency_key is not None:
+            check_idempotency_key(idempotency_key)
         for _ in range(MAX_APPEND_ATTEMPTS):
             try:
                 return self._append_once(session_id, event, idempotency_key, actor, expected_seq)
             except IntegrityError:
                 stored = self._by_key(session_id, idempotency_key)
                 if stored is not None:
-                    return stored
+                    return same_retry(stored, event)
                 if expected_seq is not None:
                     raise SeqConflict(
                         f"seq {expected_seq} of session {session_id} is taken"
@@ -166,11 +178,11 @@ class Store:
         actor: str | None,
         expected_seq: int | None,
     ) -> StoredEvent:
-        with self.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        with self.writing() as conn:
             if key is not None:
                 existing = _select_by_key(conn, session_id, key)
                 if existing is not None:
-                    return existing
+                    return same_retry(existing, event)
             last = conn.scalar(
                 select(func.max(events.c.seq)).where(events.c.session_id == session_id)
             )
@@ -182,18 +194,8 @@ class Store:
             seq = (last or 0) + 1
             if expected_seq is not None and seq != expected_seq:
                 raise SeqConflict(f"expected seq {expected_seq}, next is {seq}")
-            stored = StoredEvent(session_id, seq, event, actor, self.clock(), key)
-            conn.execute(
-                insert(events).values(
-                    session_id=session_id,
-                    seq=seq,
-                    type=event.type,
-                    at=float(event.at),
-                    payload=event_json(event),
-                    actor=actor,
-                    recorded_at=stored.recorded_at,
-                    idempotency_key=key,
-                )
+            (stored,) = insert_events(
+                conn, session_id, [event], first_seq=seq, at=self.clock(), actor=actor, key=key
             )
             return stored
 
@@ -219,11 +221,130 @@ class Store:
             return list(conn.scalars(query))
 
 
+# Writes on an open transaction (`Store.writing()`), so several compose into one.
+
+
+def insert_client(conn: Connection, display_name: str, at: datetime) -> str:
+    """Add a client row; return its new id."""
+    client_id = uuid.uuid4().hex
+    conn.execute(insert(clients).values(id=client_id, display_name=display_name, created_at=at))
+    return client_id
+
+
+def lock_client(conn: Connection, client_id: str) -> None:
+    """Hold the client's row until the transaction ends (NotFound if there is none).
+
+    Writers that number a client's records (intake versions) queue here on PostgreSQL;
+    SQLite's BEGIN IMMEDIATE already lets one writer in at a time.
+    """
+    found = conn.scalar(select(clients.c.id).where(clients.c.id == client_id).with_for_update())
+    if found is None:
+        raise NotFound(f"no client with id {client_id}")
+
+
+def lock_session(conn: Connection, session_id: str) -> None:
+    """Hold the session's header row until the transaction ends (NotFound if there is none)."""
+    found = conn.scalar(select(sessions.c.id).where(sessions.c.id == session_id).with_for_update())
+    if found is None:
+        raise NotFound(f"no session with id {session_id}")
+
+
+def insert_session(
+    conn: Connection, client_id: str, protocol: str, session_index: int, at: datetime
+) -> str:
+    """Add a session header for an existing client; return its new id."""
+    lock_client(conn, client_id)
+    session_id = uuid.uuid4().hex
+    conn.execute(
+        insert(sessions).values(
+            id=session_id,
+            client_id=client_id,
+            protocol=protocol,
+            session_index=session_index,
+            started_at=at,
+        )
+    )
+    return session_id
+
+
+def insert_events(
+    conn: Connection,
+    session_id: str,
+    new_events: Sequence[Event],
+    *,
+    first_seq: int,
+    at: datetime,
+    actor: str | None = None,
+    key: str | None = None,
+) -> list[StoredEvent]:
+    """Add events at `first_seq`, `first_seq + 1`, ... of a session, in one statement."""
+    stored = [
+        StoredEvent(session_id, first_seq + i, event, actor, at, key if i == 0 else None)
+        for i, event in enumerate(new_events)
+    ]
+    if stored:
+        conn.execute(
+            insert(events),
+            [
+                {
+                    "session_id": session_id,
+                    "seq": s.seq,
+                    "type": s.event.type,
+                    "at": float(s.event.at),
+                    "payload": event_json(s.event),
+                    "actor": actor,
+                    "recorded_at": at,
+                    "idempotency_key": s.idempotency_key,
+                }
+                for s in stored
+            ],
+        )
+    return stored
+
+
+def check_idempotency_key(key: str) -> None:
+    """Refuse a key a client could not have meant: too long, or odd characters."""
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidIdempotencyKey(
+            f"an idempotency key has at most {MAX_KEY_LENGTH} characters (got {len(key)})"
+        )
+    if not KEY_PATTERN.fullmatch(key):
+        raise InvalidIdempotencyKey(
+            "an idempotency key uses only letters, digits and . _ : - (and is not empty)"
+        )
+
+
+def same_retry(stored: StoredEvent, event: Event) -> StoredEvent:
+    """The stored event of a retry, or IdempotencyKeyReused if the retry says otherwise."""
+    if event_json(stored.event) != event_json(event):
+        raise IdempotencyKeyReused(
+            f"idempotency key {stored.idempotency_key} was already used for a different "
+            f"event (seq {stored.seq}): use a new key for a new event"
+        )
+    return stored
+
+
 def _select_by_key(conn: Connection, session_id: str, key: str) -> StoredEvent | None:
     row = conn.execute(
         select(events).where(events.c.session_id == session_id, events.c.idempotency_key == key)
     ).first()
     return _stored(row) if row is not None else None
+
+
+def _session_rows() -> Any:
+    ended = exists().where(events.c.session_id == sessions.c.id, events.c.type == "session_ended")
+    return select(sessions, ended.label("complete"))
+
+
+def _session_row(row: Any) -> SessionRow:
+    return SessionRow(
+        row.id,
+        row.client_id,
+        row.protocol,
+        row.session_index,
+        aware(row.started_at),
+        bool(row.complete),
+    )
 
 
 def _stored(row: Any) -> StoredEvent:

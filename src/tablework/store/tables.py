@@ -57,7 +57,7 @@ events = Table(
     Column("payload", JSON, nullable=False),
     Column("actor", String(120), nullable=True),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
-    Column("idempotency_key", String(120), nullable=True),
+    Column("idempotency_key", String(128), nullable=True),
     UniqueConstraint("session_id", "seq", name="uq_events_session_seq"),
     UniqueConstraint("session_id", "idempotency_key", name="uq_events_session_idempotency"),
 )
