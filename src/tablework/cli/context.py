@@ -15,14 +15,18 @@ def open_store() -> Store:
     from sqlalchemy.exc import SQLAlchemyError
 
     from tablework.settings import SettingsError, load
+    from tablework.store import record_key
     from tablework.store.database import SchemaOutOfDate, open_configured
     from tablework.store.repo import Store
 
     try:
         settings = load()
+        key = record_key.load_or_create(settings.key_file)
         engine = open_configured(settings.database_url, auto_migrate=settings.auto_migrate)
     except (SettingsError, SchemaOutOfDate) as error:
         fail(f"error: {error}")
+    except record_key.RecordKeyError as error:
+        fail(f"error: {error}", code=1)
     except SQLAlchemyError as error:
         fail(f"error: cannot open the database: {type(error).__name__}", code=1)
-    return Store(engine)
+    return Store(engine, key=key)

@@ -2,7 +2,8 @@
 
 Nothing is overwritten. Signing stores the author, time and the SHA-256 digest of the
 canonical note; after that the database refuses new versions and the application offers
-addenda instead. `verify` recomputes the digest to catch a note altered behind our back.
+addenda instead. Every version and addendum is chained (`store.chain`) in the transaction
+that stores it, and `verify` checks the whole session against the chain.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from tablework.documents.signing import digest
+from tablework.store.chain import insert_chained, take_turn
 from tablework.store.database import WRITE
 from tablework.store.repo import Store, aware
 from tablework.store.tables import note_addenda, note_versions
@@ -47,11 +49,18 @@ class Addendum:
 
 @dataclass(frozen=True)
 class Verification:
-    """Whether the signed note still matches its digest."""
+    """Whether the session's record is as it was written: its problems, if any.
 
-    ok: bool
-    stored: str
-    computed: str
+    `signed` is the signed version's digest (the one printed on the note), None if the
+    note is not signed.
+    """
+
+    problems: list[str]
+    signed: str | None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
 
 
 def versions(store: Store, session_id: str) -> list[NoteVersion]:
@@ -111,12 +120,14 @@ def add_addendum(store: Store, session_id: str, author: str, text: str) -> Adden
     if latest is None or latest.kind != "signed":
         raise NoNote("addenda follow a signed note; edit the draft instead")
     addendum = Addendum(author, store.clock(), text)
+    row: dict[str, Any] = {
+        "session_id": session_id,
+        "author": author,
+        "created_at": addendum.created_at,
+        "text": text,
+    }
     with store.engine.connect().execution_options(**WRITE) as conn, conn.begin():
-        conn.execute(
-            insert(note_addenda).values(
-                session_id=session_id, author=author, created_at=addendum.created_at, text=text
-            )
-        )
+        insert_chained(conn, store.key, "addendum", note_addenda, row)
     return addendum
 
 
@@ -131,12 +142,22 @@ def addenda(store: Store, session_id: str) -> list[Addendum]:
 
 
 def verify(store: Store, session_id: str) -> Verification:
-    """Recompute the signed note's digest and compare it with the stored one."""
+    """Check the session's events, note versions and addenda against the chain.
+
+    The signed note's own SHA-256 is checked too, so a printed digest still identifies it.
+    """
+    from tablework.store.verify import verify_session
+
+    with store.engine.connect() as conn:
+        problems = verify_session(conn, store.key, session_id)
     signed = next((v for v in versions(store, session_id) if v.kind == "signed"), None)
     if signed is None or signed.author is None or signed.digest is None:
-        raise NoNote("the session has no signed note")
-    computed = digest(session_id, signed.body, signed.author, signed.created_at)
-    return Verification(computed == signed.digest, signed.digest, computed)
+        return Verification(problems, None)
+    if digest(session_id, signed.body, signed.author, signed.created_at) != signed.digest:
+        problems.append(
+            f"session {session_id}: the signed note no longer matches its SHA-256 {signed.digest}"
+        )
+    return Verification(problems, signed.digest)
 
 
 def _insert(
@@ -150,21 +171,21 @@ def _insert(
 ) -> NoteVersion:
     created = created_at or store.clock()
     with store.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        take_turn(conn)
         last = conn.scalar(
             select(func.max(note_versions.c.version)).where(
                 note_versions.c.session_id == session_id
             )
         )
         version = (last or 0) + 1
-        conn.execute(
-            insert(note_versions).values(
-                session_id=session_id,
-                version=version,
-                kind=kind,
-                body=body,
-                author=author,
-                created_at=created,
-                digest=note_digest,
-            )
-        )
+        row: dict[str, Any] = {
+            "session_id": session_id,
+            "version": version,
+            "kind": kind,
+            "body": body,
+            "author": author,
+            "created_at": created,
+            "digest": note_digest,
+        }
+        insert_chained(conn, store.key, "note_version", note_versions, row)
     return NoteVersion(session_id, version, kind, body, author, created, note_digest)

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tablework.session.events import Event, event_json, parse_event
+from tablework.store.chain import insert_chained, take_turn
 from tablework.store.database import WRITE
 from tablework.store.tables import clients, events, sessions
 
@@ -72,9 +73,20 @@ class SessionRow:
 class Store:
     """Clients, sessions and append-only events in one database."""
 
-    def __init__(self, engine: Engine, clock: Clock = utc_now) -> None:
+    def __init__(self, engine: Engine, clock: Clock = utc_now, key: bytes | None = None) -> None:
         self.engine = engine
         self.clock = clock
+        self._key = key
+
+    @property
+    def key(self) -> bytes:
+        """The record key that authenticates the chain, read (or made) on first use."""
+        if self._key is None:
+            from tablework.settings import key_file
+            from tablework.store import record_key
+
+            self._key = record_key.load_or_create(key_file())
+        return self._key
 
     def add_client(self, display_name: str) -> str:
         """Create a client; return its id."""
@@ -167,6 +179,7 @@ class Store:
         expected_seq: int | None,
     ) -> StoredEvent:
         with self.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+            take_turn(conn)
             if key is not None:
                 existing = _select_by_key(conn, session_id, key)
                 if existing is not None:
@@ -174,27 +187,27 @@ class Store:
             last = conn.scalar(
                 select(func.max(events.c.seq)).where(events.c.session_id == session_id)
             )
-            if (
-                last is None
-                and conn.scalar(select(sessions.c.id).where(sessions.c.id == session_id)) is None
-            ):
-                raise NotFound(f"no session with id {session_id}")
+            header = None
+            if last is None:
+                header = conn.execute(select(sessions).where(sessions.c.id == session_id)).first()
+                if header is None:
+                    raise NotFound(f"no session with id {session_id}")
             seq = (last or 0) + 1
             if expected_seq is not None and seq != expected_seq:
                 raise SeqConflict(f"expected seq {expected_seq}, next is {seq}")
             stored = StoredEvent(session_id, seq, event, actor, self.clock(), key)
-            conn.execute(
-                insert(events).values(
-                    session_id=session_id,
-                    seq=seq,
-                    type=event.type,
-                    at=float(event.at),
-                    payload=event_json(event),
-                    actor=actor,
-                    recorded_at=stored.recorded_at,
-                    idempotency_key=key,
-                )
-            )
+            row: dict[str, Any] = {
+                "session_id": session_id,
+                "seq": seq,
+                "type": event.type,
+                "at": float(event.at),
+                "payload": event_json(event),
+                "actor": actor,
+                "recorded_at": stored.recorded_at,
+                "idempotency_key": key,
+            }
+            opening = dict(header._mapping) if header is not None else None
+            insert_chained(conn, self.key, "event", events, row, opening)
             return stored
 
     def _by_key(self, session_id: str, key: str | None) -> StoredEvent | None:
