@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from tablework.cli import (
+    backup,
     client,
     db,
     demo,
@@ -38,6 +39,8 @@ app.add_typer(export.app, name="export")
 app.command("outcomes")(export.outcomes_command)
 app.command("demo")(demo.demo_command)
 app.command("screen")(screen.screen_command)
+app.command("backup")(backup.backup_command)
+app.command("restore")(backup.restore_command)
 
 
 def main() -> None:
