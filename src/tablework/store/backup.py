@@ -56,8 +56,13 @@ def restore(engine: Engine, path: Path) -> None:
         _check_sqlite_backup(path)
         engine.dispose()
         _sqlite_copy(path, _sqlite_file(engine.url))
-    else:
-        _pg_restore(engine, path)
+        return
+    if set(inspect(engine).get_table_names()) & set(metadata.tables):
+        raise BackupError(
+            "the database already has Tablework tables (though no records): restore into a "
+            "new PostgreSQL database, before `tablework db upgrade`"
+        )
+    _pg_restore(engine, path)
 
 
 def nonempty_tables(engine: Engine) -> list[str]:
