@@ -145,8 +145,10 @@ def add_link(
     row: Mapping[str, Any],
     header: Mapping[str, Any] | None = None,
 ) -> None:
-    """Chain a record just inserted on `conn`, inside the caller's transaction."""
-    take_turn(conn)
+    """Chain a record just inserted on `conn`, inside the caller's transaction.
+
+    The caller has taken its turn (`take_turn`) at the start of that transaction.
+    """
     head = conn.execute(
         select(chain_links.c.position, chain_links.c.link)
         .order_by(chain_links.c.position.desc())
@@ -201,6 +203,7 @@ def chain_existing(conn: Connection) -> None:
     if not found:
         return
     key = record_key.load_or_create(key_file())
+    take_turn(conn)
     headers = {row.id: dict(row._mapping) for row in conn.execute(select(sessions))}
     for _, kind, row in sorted(found, key=lambda item: (utc_text(item[0]), KINDS.index(item[1]))):
         opens = kind == "event" and row["seq"] == 1

@@ -127,6 +127,7 @@ def add_addendum(store: Store, session_id: str, author: str, text: str) -> Adden
         "text": text,
     }
     with store.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        take_turn(conn)
         insert_chained(conn, store.key, "addendum", note_addenda, row)
     return addendum
 
