@@ -167,3 +167,12 @@ def test_a_note_event_is_recorded_after_an_erasure(store: Store, clock: Clock) -
     erase_client(store, client, "Invented Owner", 7)
     store.append(kept_session, Note(at=1000, text="Late remark."))
     assert verify_all(store.engine, store.key) == []
+
+
+def test_a_client_without_sessions_is_erased_too(store: Store, clock: Clock) -> None:
+    client = store.add_client(NAME)
+    clock.now = years_later(8)
+    assert erase_client(store, client, "Invented Owner", 7).session_ids == []
+    with pytest.raises(NotFound):
+        store.client(client)
+    assert verify_all(store.engine, store.key) == []

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 from typer.testing import CliRunner
 
 from tablework.cli import app
@@ -23,7 +23,7 @@ from tablework.documents.signing import digest
 from tablework.session.events import Note, SessionEnded, SessionStarted
 from tablework.store import notes
 from tablework.store.repo import Store
-from tablework.store.tables import chain_links, events, note_addenda, note_versions
+from tablework.store.tables import chain_links, events, note_addenda, note_versions, sessions
 from tablework.store.verify import verify_all
 
 BODY = {
@@ -194,6 +194,15 @@ def move_signed_version_to_another_session(conn: Connection, r: Record) -> None:
     )
 
 
+def move_session_to_another_client(conn: Connection, r: Record) -> None:
+    other = conn.scalar(select(sessions.c.client_id).where(sessions.c.id == r.b))
+    conn.execute(update(sessions).where(sessions.c.id == r.a).values(client_id=other))
+
+
+def change_pinned_protocol(conn: Connection, r: Record) -> None:
+    conn.execute(update(sessions).where(sessions.c.id == r.a).values(protocol="other@9.9.9"))
+
+
 TAMPERINGS: list[Callable[[Connection, Record], None]] = [
     change_signed_body,  # 1
     change_body_and_recompute_sha256,  # 2
@@ -211,6 +220,8 @@ TAMPERINGS: list[Callable[[Connection, Record], None]] = [
     insert_event_with_a_forged_link,
     renumber_note_versions,  # 10
     move_signed_version_to_another_session,
+    move_session_to_another_client,
+    change_pinned_protocol,
 ]
 
 
@@ -280,3 +291,26 @@ def test_the_canonical_form_is_rfc_8785() -> None:
             ensure_ascii=False,
         ).encode()
     )
+
+
+def test_the_chain_and_audit_tables_refuse_change_from_ordinary_sql(
+    store: Store, record: Record
+) -> None:
+    sqlite = store.engine.dialect.name == "sqlite"
+    statements = [
+        "UPDATE chain_links SET link = 'x'",
+        "DELETE FROM chain_links",
+        "INSERT INTO audit (actor, action, record, at) VALUES ('a', 'erase', 'r', '2026-01-01')",
+        "UPDATE audit SET actor = 'b'",
+        "DELETE FROM audit",
+    ]
+    statements += (
+        ["INSERT OR REPLACE INTO chain_links SELECT * FROM chain_links WHERE position = 1"]
+        if sqlite
+        else ["TRUNCATE chain_links", "TRUNCATE audit"]
+    )
+    with store.engine.begin() as conn:  # one audit row for UPDATE and DELETE to meet
+        conn.execute(text(statements.pop(2)))
+    for statement in statements:
+        with pytest.raises(Exception, match="kept"), store.engine.begin() as conn:
+            conn.execute(text(statement))

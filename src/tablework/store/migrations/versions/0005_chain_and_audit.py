@@ -59,6 +59,14 @@ def _sqlite_triggers() -> None:
         for verb in ("UPDATE", "DELETE"):
             op.execute(f"""CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table}
                 BEGIN SELECT RAISE(ABORT, '{KEPT}'); END""")
+    # INSERT OR REPLACE deletes the old row without firing delete triggers: refuse it here.
+    op.execute(f"""CREATE TRIGGER chain_links_no_replace BEFORE INSERT ON chain_links
+        WHEN EXISTS (SELECT 1 FROM chain_links WHERE position = NEW.position
+                     OR (kind = NEW.kind AND record_id = NEW.record_id))
+        BEGIN SELECT RAISE(ABORT, '{KEPT}'); END""")
+    op.execute(f"""CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit
+        WHEN EXISTS (SELECT 1 FROM audit WHERE id = NEW.id)
+        BEGIN SELECT RAISE(ABORT, '{KEPT}'); END""")
 
 
 def _postgresql_triggers() -> None:
