@@ -115,29 +115,39 @@ def _record_problems(
             continue
         rows = _rows(conn, table, session_id)
         linked = {link.record_id: link for link in links if link.kind == kind}
-        for record_id, link in linked.items():
-            row = rows.get(record_id)
-            if row is None:
-                if link.session_id not in erased:
-                    problems.append(
-                        f"{_where(kind, link.session_id)}: a recorded {LABELS[kind]} "
-                        f"(record {record_id}) was deleted or moved to another session"
-                    )
-                continue
-            header = headers.get(row["session_id"]) if _opens(kind, row) else None
-            if record_digest(key, record_content(kind, row, header)) != link.record_digest or (
-                row.get("session_id") != link.session_id
-            ):
+        problems += _changed_or_missing(key, kind, linked, rows, headers, erased)
+        problems += [
+            f"{_where(row.get('session_id'))}: {_name(kind, row)} is not in the chain: "
+            "it was added outside Tablework"
+            for record_id, row in rows.items()
+            if record_id not in linked
+        ]
+    return problems
+
+
+def _changed_or_missing(
+    key: bytes,
+    kind: str,
+    linked: dict[int, Link],
+    rows: dict[int, dict[str, Any]],
+    headers: dict[str, Mapping[str, Any]],
+    erased: set[str],
+) -> list[str]:
+    problems = []
+    for record_id, link in linked.items():
+        row = rows.get(record_id)
+        if row is None:
+            if link.session_id not in erased:
                 problems.append(
-                    f"{_where(kind, link.session_id)}: {_name(kind, row)} was "
-                    "changed after it was recorded"
+                    f"{_where(link.session_id)}: a recorded {LABELS[kind]} (record {record_id}) "
+                    "was deleted or moved to another session"
                 )
-        for record_id, row in rows.items():
-            if record_id not in linked:
-                problems.append(
-                    f"{_where(kind, row.get('session_id'))}: {_name(kind, row)} "
-                    "is not in the chain: it was added outside Tablework"
-                )
+            continue
+        header = headers.get(row["session_id"]) if _opens(kind, row) else None
+        if record_digest(key, record_content(kind, row, header)) != link.record_digest:
+            problems.append(
+                f"{_where(link.session_id)}: {_name(kind, row)} was changed after it was recorded"
+            )
     return problems
 
 
@@ -172,7 +182,7 @@ def _opens(kind: str, row: Mapping[str, Any]) -> bool:
     return kind == "event" and row["seq"] == 1
 
 
-def _where(kind: str, session_id: str | None) -> str:
+def _where(session_id: str | None) -> str:
     return f"session {session_id}" if session_id is not None else "audit"
 
 
