@@ -31,6 +31,12 @@ LABELS = {
 }
 
 
+WRONG_KEY = (
+    "no chain link is authentic under this record key: is TABLEWORK_KEY_FILE the key these "
+    "records were made with?"
+)
+
+
 @dataclass(frozen=True)
 class Link:
     position: int
@@ -45,6 +51,8 @@ def verify_session(conn: Connection, key: bytes, session_id: str) -> list[str]:
     """Every problem with one session's records and with the chain that holds them."""
     links = _links(conn)
     problems = _chain_breaks(key, links)
+    if problems == [WRONG_KEY]:
+        return problems  # every record would fail too; one line says why
     mine = [link for link in links if link.session_id == session_id]
     problems += _record_problems(conn, key, mine, session_id, erased=set())
     return problems
@@ -62,6 +70,8 @@ def verify_all(engine: Engine, key: bytes | None = None) -> list[str]:
                 return []
             key = record_key.load(key_file())
         problems = _chain_breaks(key, links)
+        if problems == [WRONG_KEY]:
+            return problems
         erased = _erased_records(conn, key, links)
         return problems + _record_problems(conn, key, links, None, erased)
 
@@ -98,7 +108,8 @@ def _chain_breaks(key: bytes, links: list[Link]) -> list[str]:
             )
         previous = link.link
         expected = link.position + 1
-    return problems
+    forged = [p for p in problems if "is not authentic" in p]
+    return [WRONG_KEY] if links and len(forged) == len(links) else problems
 
 
 def _record_problems(
