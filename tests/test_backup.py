@@ -158,3 +158,19 @@ def test_postgresql_restore_wants_a_database_without_tables(
     backup.write_bytes(b"PGDMP")
     result = runner.invoke(app, ["restore", str(backup)])
     assert result.exit_code == 2 and "new PostgreSQL database" in result.output
+
+
+def test_a_backup_from_a_newer_tablework_is_named_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    runner = filled(monkeypatch, f"sqlite:///{tmp_path / 'source.sqlite3'}")
+    backup = tmp_path / "backup.tablework"
+    assert runner.invoke(app, ["backup", str(backup)]).exit_code == 0
+    with sqlite3.connect(backup) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    runner = use(monkeypatch, f"sqlite:///{tmp_path / 'target.sqlite3'}")
+    result = runner.invoke(app, ["restore", str(backup)])
+    assert result.exit_code == 1 and "newer than this Tablework" in result.output
+    assert "Traceback" not in result.output

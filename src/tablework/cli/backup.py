@@ -43,12 +43,19 @@ def restore_command(path: BackupPath) -> None:
         fail(f"error: {error}")
     except ToolError as error:
         fail(f"error: {error}", code=1)
-    restored = open_engine(str(engine.url.render_as_string(hide_password=False)))
-    migrate(restored)
+    from alembic.util.exc import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    restored = open_engine(engine.url.render_as_string(hide_password=False))
     try:
+        migrate(restored)
         problems = verify_all(restored)
+    except CommandError:
+        fail("restored, but the backup's schema is newer than this Tablework: upgrade it", code=1)
     except RecordKeyError as error:
         fail(f"restored, but cannot verify: {error}", code=1)
+    except SQLAlchemyError as error:
+        fail(f"restored, but cannot read it back: {type(error).__name__}", code=1)
     if problems:
         fail("restored, but ALTERED: " + "\nALTERED: ".join(problems), code=1)
     typer.echo(f"Restored from {path}; every record verifies against the chain.")
