@@ -18,12 +18,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from tablework import recorder
 from tablework.session.events import CheckIn, Note, SessionStarted
 from tablework.store.database import migrate, open_engine
 from tablework.store.repo import Store
+from tablework.store.tables import chain_links
+from tablework.store.verify import verify_all, verify_session
 
 
 def percentile(values: list[float], p: int) -> float:
@@ -59,7 +61,7 @@ def main() -> None:
     with database() as url:
         engine = open_engine(url)
         migrate(engine)
-        store = Store(engine)
+        store = Store(engine, key=os.urandom(32))  # never the user's own record key
         client = store.add_client("Bench Client")
         session = store.create_session(client, "acute-low-back-spasm@1.0.0", 1)
         timings = []
@@ -85,7 +87,23 @@ def main() -> None:
             recorder.save_session(store, opening, events, client_name="Bench Client")
             timings.append(time.perf_counter() - begin)
         report(f"{engine.dialect.name}: recorder.save_session (client + 26 events)", timings)
+        verify_timings(store, session)
         engine.dispose()
+
+
+def verify_timings(store: Store, session: str) -> None:
+    """How long checking the chain takes: it reads every link, so it grows with the record."""
+    with store.engine.connect() as conn:
+        links = len(conn.execute(select(chain_links.c.position)).all())
+        begin = time.perf_counter()
+        assert verify_session(conn, store.key, session) == []
+        one = time.perf_counter() - begin
+    begin = time.perf_counter()
+    assert verify_all(store.engine, store.key) == []
+    every = time.perf_counter() - begin
+    name = store.engine.dialect.name
+    print(f"{name}: verify_session over {links} links: {one * 1000:.0f} ms")
+    print(f"{name}: verify_all over {links} links: {every * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,14 @@ if TYPE_CHECKING:
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.fixture(autouse=True)
+def record_key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test signs its records with its own key, never the user's."""
+    path = tmp_path / "config" / "record.key"
+    monkeypatch.setenv("TABLEWORK_KEY_FILE", str(path))
+    return path
+
+
 @pytest.fixture
 def data_dir() -> Path:
     return DATA

@@ -45,7 +45,7 @@ def test_db_check_passes_a_whole_record(cli: CliRunner, cli_db: Store) -> None:
     cli.invoke(app, ["note", "sign", session, "--by", "Invented Therapist"])
     result = cli.invoke(app, ["db", "check"])
     assert result.exit_code == 0, result.output
-    assert "ok: 6 checks passed on 1 sessions, 26 events, 1 signed notes" in result.stdout
+    assert "ok: 7 checks passed on 1 sessions, 26 events, 1 signed notes" in result.stdout
 
 
 def test_db_check_warns_about_an_incomplete_session_but_passes(
@@ -222,3 +222,30 @@ def test_a_database_file_that_cannot_be_used_is_one_line(
     monkeypatch.setenv("TABLEWORK_DATABASE_URL", f"sqlite:///{where.format(tmp=tmp_path)}")
     for command in (["client", "list"], ["db", "upgrade"]):
         assert one_line_error(cli.invoke(app, command), 1).startswith(expected)
+
+
+def test_db_check_fails_on_an_event_changed_behind_the_triggers(
+    cli: CliRunner, cli_db: Store
+) -> None:
+    session = saved_session(cli)
+    with cli_db.engine.begin() as conn:  # as a database owner could: triggers out of the way
+        if conn.dialect.name == "sqlite":
+            for (name,) in conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            ).all():
+                conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+        else:
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        conn.execute(
+            text(
+                "UPDATE events SET payload = :payload "
+                "WHERE session_id = :session AND type = 'session_ended'"
+            ),
+            {
+                "payload": '{"type": "session_ended", "at": 1500, "pain_after": 0}',
+                "session": session,
+            },
+        )
+    result = cli.invoke(app, ["db", "check"])
+    assert result.exit_code == 1
+    assert "event 26 (session_ended) was changed after it was recorded" in result.output

@@ -18,6 +18,7 @@ from tablework.session.engine import advise
 from tablework.session.events import EventError, Note, SessionStarted, parse_event
 from tablework.store.database import HEAD, current_revision, migrate, open_engine
 from tablework.store.repo import NotFound, SeqConflict, Store
+from tablework.store.verify import verify_all
 
 WORKER = Path(__file__).parent / "store_worker.py"
 OPENING = SessionStarted(at=0, protocol="acute-low-back-spasm", session_index=1, pain_before=6)
@@ -221,8 +222,20 @@ def test_upgrading_an_existing_database_keeps_its_events(database_url: str) -> N
     migrate(engine, "0001")
     old = Store(engine)
     session = new_session(old)
-    old.append(session, note(1, "before the upgrade"))
+    with engine.begin() as conn:  # as Tablework 0001 wrote it, before the chain existed
+        conn.execute(
+            text(
+                "INSERT INTO events (session_id, seq, type, at, payload, recorded_at) "
+                "VALUES (:s, 1, 'note', 1.0, :p, :t)"
+            ),
+            {
+                "s": session,
+                "p": '{"type": "note", "at": 1, "text": "before the upgrade"}',
+                "t": old.clock(),
+            },
+        )
     migrate(engine)
     assert current_revision(engine) == HEAD
     assert [s.event.text for s in Store(engine).events(session)] == ["before the upgrade"]  # type: ignore[union-attr]
+    assert verify_all(engine) == []  # chained by the upgrade
     engine.dispose()

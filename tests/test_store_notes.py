@@ -49,7 +49,7 @@ def test_the_database_itself_refuses_a_version_after_signing(store: Store) -> No
     notes.save(store, session, BODY)
     notes.sign(store, session, "Invented Therapist")
     with pytest.raises(Exception, match="signed"), store.writing() as conn:
-        notes._insert(conn, session, "edit", BODY, None, None, store.clock())
+        notes._insert(conn, store.key, session, "edit", BODY, None, None, store.clock())
 
 
 def test_corrections_after_signing_are_addenda_with_author_and_time(store: Store) -> None:
@@ -83,4 +83,5 @@ def test_a_note_altered_behind_the_applications_back_is_detected(store: Store) -
             text("UPDATE note_versions SET body = :body WHERE kind = 'signed'"), {"body": altered}
         )
     result = notes.verify(store, session)
-    assert not result.ok and result.stored != result.computed
+    assert not result.ok
+    assert any("note version 2 (signed) was changed" in p for p in result.problems)

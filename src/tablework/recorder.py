@@ -60,7 +60,9 @@ def open_session(
         session_id = insert_session(conn, client_id, protocol.ref, pinned.session_index, at)
         if intake_id is not None:
             insert_link(conn, session_id, intake_id)
-        (stored,) = insert_events(conn, session_id, [pinned], first_seq=1, at=at, actor=actor)
+        (stored,) = insert_events(
+            conn, store.key, session_id, [pinned], first_seq=1, at=at, actor=actor
+        )
     return Recorded(stored, state, advise(state))
 
 
@@ -108,7 +110,9 @@ def save_session(
         if intake is not None:
             stored = insert_intake(conn, client_id, intake.intake, intake.screening, at)
             insert_link(conn, session_id, stored.id)
-        insert_events(conn, session_id, [pinned, *events], first_seq=1, at=at, actor=actor)
+        insert_events(
+            conn, store.key, session_id, [pinned, *events], first_seq=1, at=at, actor=actor
+        )
     return Saved(client_id, session_id, state)
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_RETENTION_YEARS = 7
+"""How long records are kept after a client's last record before they may be erased."""
 
 
 class SettingsError(ValueError):
@@ -21,6 +25,8 @@ class Settings:
     instruments_dir: Path | None = None
     clinic_name: str = ""
     timezone: str = "UTC"
+    key_file: Path = field(default_factory=lambda: default_key_file())
+    retention_years: int = DEFAULT_RETENTION_YEARS
 
     @property
     def zone(self) -> ZoneInfo:
@@ -40,7 +46,34 @@ def default_database_path() -> Path:
     return Path(user_data_dir("tablework", appauthor=False)) / "tablework.sqlite3"
 
 
-def load(environ: dict[str, str] | None = None) -> Settings:
+def default_key_file() -> Path:
+    """The record key in the user's config directory, outside the database."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("tablework", appauthor=False)) / "record.key"
+
+
+def key_file(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the record key lives: TABLEWORK_KEY_FILE, else the user config directory."""
+    env = os.environ if environ is None else environ
+    named = env.get("TABLEWORK_KEY_FILE", "").strip()
+    return Path(named) if named else default_key_file()
+
+
+def retention_years(environ: Mapping[str, str] | None = None) -> int:
+    """TABLEWORK_RETENTION_YEARS as a whole number of years (default 7)."""
+    env = os.environ if environ is None else environ
+    raw = env.get("TABLEWORK_RETENTION_YEARS", "").strip()
+    if not raw:
+        return DEFAULT_RETENTION_YEARS
+    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        raise SettingsError(
+            f"TABLEWORK_RETENTION_YEARS must be a whole number of years from 1 to 100, not {raw!r}"
+        )
+    return int(raw)
+
+
+def load(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from `environ` (default: the process environment)."""
     env = os.environ if environ is None else environ
     instruments = env.get("TABLEWORK_INSTRUMENTS_DIR", "").strip()
@@ -58,6 +91,8 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         instruments_dir=instruments_dir,
         clinic_name=env.get("TABLEWORK_CLINIC_NAME", "").strip(),
         timezone=_timezone(env.get("TABLEWORK_TIMEZONE", "").strip() or "UTC"),
+        key_file=key_file(env),
+        retention_years=retention_years(env),
     )
 
 

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from tablework.cli import (
+    backup,
     client,
     db,
     demo,
@@ -65,6 +66,8 @@ app.add_typer(export.app, name="export")
 app.command("outcomes")(export.outcomes_command)
 app.command("demo")(demo.demo_command)
 app.command("screen")(screen.screen_command)
+app.command("backup")(backup.backup_command)
+app.command("restore")(backup.restore_command)
 
 
 def main() -> None:

@@ -39,6 +39,36 @@ def list_clients(output: FormatOption = OutputFormat.text) -> None:
         typer.echo(f"{c.id}  {c.display_name}")
 
 
+@app.command("erase")
+def erase(
+    client_id: Annotated[str, typer.Argument(metavar="CLIENT_ID")],
+    by: Annotated[str, typer.Option("--by", help="Who erases (kept in the audit log).")] = "",
+) -> None:
+    """Erase a client and all their records, once the retention period has passed."""
+    import getpass
+
+    from tablework.settings import SettingsError, retention_years
+    from tablework.store.erasure import WithinRetention, erase_client
+    from tablework.store.repo import NotFound
+
+    try:
+        years = retention_years()
+    except SettingsError as error:
+        fail(f"error: {error}")
+    store = open_store()
+    actor = by.strip() or getpass.getuser()
+    try:
+        erased = erase_client(store, client_id, actor, years)
+    except NotFound:
+        fail(f"error: no client with id {client_id}")
+    except WithinRetention as error:
+        fail(f"error: {error}")
+    typer.echo(
+        f"Erased client {erased.client_id} and {len(erased.session_ids)} session(s) with "
+        "every record of them; the audit log keeps the ids, who and when."
+    )
+
+
 @intake_app.command("add")
 def add_intake(
     client_id: Annotated[str, typer.Argument(metavar="CLIENT_ID")],

@@ -34,15 +34,19 @@ _EXPLANATIONS = [
 def open_store() -> Store:
     """The store at TABLEWORK_DATABASE_URL (default: the SQLite file, migrated as needed)."""
     from tablework.settings import SettingsError, load
+    from tablework.store import record_key
     from tablework.store.database import SchemaOutOfDate, open_configured
     from tablework.store.repo import Store
 
     try:
         settings = load()
+        key = record_key.load_or_create(settings.key_file)
         engine = open_configured(settings.database_url, auto_migrate=settings.auto_migrate)
     except (SettingsError, SchemaOutOfDate) as error:
         fail(f"error: {error}")
-    return Store(engine)
+    except record_key.RecordKeyError as error:
+        fail(f"error: {error}", code=1)
+    return Store(engine, key=key)
 
 
 def database_error_line(error: BaseException) -> str | None:

@@ -73,7 +73,7 @@ def edit(
 
 @app.command("sign")
 def sign(session_id: SessionId, by: Author) -> None:
-    """Sign the current note: it is locked and its SHA-256 digest stored."""
+    """Sign the current note: it is locked, hashed and chained."""
     from tablework.store import notes
 
     if not by.strip():
@@ -110,21 +110,14 @@ def addendum(
 
 @app.command("verify")
 def verify(session_id: SessionId) -> None:
-    """Check the signed note against its digest; exit 1 if it was altered."""
+    """Check the session's events, note and addenda against the chain; exit 1 if altered."""
     from tablework.store import notes
 
-    store = _store_with(session_id)
-    try:
-        result = notes.verify(store, session_id)
-    except notes.NoNote as error:
-        fail(f"error: {error}")
+    result = notes.verify(_store_with(session_id), session_id)
     if not result.ok:
-        fail(
-            f"ALTERED: the signed note no longer matches its digest (stored {result.stored}, "
-            f"now {result.computed})",
-            code=1,
-        )
-    typer.echo(f"ok: the signed note matches its digest {result.stored}")
+        fail("ALTERED: " + "\nALTERED: ".join(result.problems), code=1)
+    signed = f"the signed note's sha256 is {result.signed}" if result.signed else "not signed yet"
+    typer.echo(f"ok: the session's record is as it was written; {signed}")
 
 
 def _store_with(session_id: str) -> Store:

@@ -155,6 +155,15 @@ def note_digests(store: Store) -> Iterator[Finding]:
             )
 
 
+def record_chain(store: Store) -> Iterator[Finding]:
+    """Every chained record (events, note versions, addenda, audit rows) is unchanged, and
+    the chain has no gap: the tamper evidence of store.chain, checked with the record key."""
+    from tablework.store.verify import verify_all
+
+    for problem in verify_all(store.engine, store.key):
+        yield _problem("record_chain", problem)
+
+
 CHECKS: list[Check] = [
     schema_revision,
     integrity,
@@ -162,6 +171,7 @@ CHECKS: list[Check] = [
     session_openings,
     incomplete_sessions,
     note_digests,
+    record_chain,
 ]
 
 

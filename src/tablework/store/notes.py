@@ -2,7 +2,8 @@
 
 Nothing is overwritten. Signing stores the author, time and the SHA-256 digest of the
 canonical note; after that the database refuses new versions and the application offers
-addenda instead. `verify` recomputes the digest to catch a note altered behind our back.
+addenda instead. Every version and addendum is chained (`store.chain`) in the transaction
+that stores it, and `verify` checks the whole session against the chain.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, select
 
 from tablework.documents.signing import digest
+from tablework.store.chain import insert_chained
 from tablework.store.repo import Store, aware, lock_session
 from tablework.store.tables import note_addenda, note_versions
 
@@ -46,11 +48,18 @@ class Addendum:
 
 @dataclass(frozen=True)
 class Verification:
-    """Whether the signed note still matches its digest."""
+    """Whether the session's record is as it was written: its problems, if any.
 
-    ok: bool
-    stored: str
-    computed: str
+    `signed` is the signed version's digest (the one printed on the note), None if the
+    note is not signed.
+    """
+
+    problems: list[str]
+    signed: str | None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
 
 
 def versions(store: Store, session_id: str) -> list[NoteVersion]:
@@ -73,7 +82,7 @@ def draft(store: Store, session_id: str, body: dict[str, Any]) -> NoteVersion:
         latest = _latest_locked(conn, session_id)
         if latest is not None:
             return latest
-        return _insert(conn, session_id, "draft", body, None, None, store.clock())
+        return _insert(conn, store.key, session_id, "draft", body, None, None, store.clock())
 
 
 def save(
@@ -85,7 +94,7 @@ def save(
         if latest is not None and latest.kind == "signed":
             raise NoteLocked("the note is signed: add an addendum instead")
         kind = "draft" if latest is None else "edit"
-        return _insert(conn, session_id, kind, body, author, None, store.clock())
+        return _insert(conn, store.key, session_id, kind, body, author, None, store.clock())
 
 
 def sign(store: Store, session_id: str, author: str) -> NoteVersion:
@@ -98,21 +107,25 @@ def sign(store: Store, session_id: str, author: str) -> NoteVersion:
             raise NoteLocked(f"the note is already signed (by {latest.author})")
         signed_at = store.clock()
         note_digest = digest(session_id, latest.body, author, signed_at)
-        return _insert(conn, session_id, "signed", latest.body, author, note_digest, signed_at)
+        return _insert(
+            conn, store.key, session_id, "signed", latest.body, author, note_digest, signed_at
+        )
 
 
 def add_addendum(store: Store, session_id: str, author: str, text: str) -> Addendum:
     """Append a correction or addition to a signed note."""
     addendum = Addendum(author, store.clock(), text)
+    row: dict[str, Any] = {
+        "session_id": session_id,
+        "author": author,
+        "created_at": addendum.created_at,
+        "text": text,
+    }
     with store.writing() as conn:
         latest = _latest_locked(conn, session_id)
         if latest is None or latest.kind != "signed":
             raise NoNote("addenda follow a signed note; edit the draft instead")
-        conn.execute(
-            insert(note_addenda).values(
-                session_id=session_id, author=author, created_at=addendum.created_at, text=text
-            )
-        )
+        insert_chained(conn, store.key, "addendum", note_addenda, row)
     return addendum
 
 
@@ -127,12 +140,22 @@ def addenda(store: Store, session_id: str) -> list[Addendum]:
 
 
 def verify(store: Store, session_id: str) -> Verification:
-    """Recompute the signed note's digest and compare it with the stored one."""
+    """Check the session's events, note versions and addenda against the chain.
+
+    The signed note's own SHA-256 is checked too, so a printed digest still identifies it.
+    """
+    from tablework.store.verify import verify_session
+
+    with store.engine.connect() as conn:
+        problems = verify_session(conn, store.key, session_id)
     signed = next((v for v in versions(store, session_id) if v.kind == "signed"), None)
     if signed is None or signed.author is None or signed.digest is None:
-        raise NoNote("the session has no signed note")
-    computed = digest(session_id, signed.body, signed.author, signed.created_at)
-    return Verification(computed == signed.digest, signed.digest, computed)
+        return Verification(problems, None)
+    if digest(session_id, signed.body, signed.author, signed.created_at) != signed.digest:
+        problems.append(
+            f"session {session_id}: the signed note no longer matches its SHA-256 {signed.digest}"
+        )
+    return Verification(problems, signed.digest)
 
 
 def _latest_locked(conn: Connection, session_id: str) -> NoteVersion | None:
@@ -158,6 +181,7 @@ def _versions(conn: Connection, session_id: str) -> list[NoteVersion]:
 
 def _insert(
     conn: Connection,
+    record_key: bytes,
     session_id: str,
     kind: str,
     body: dict[str, Any],
@@ -169,15 +193,14 @@ def _insert(
         select(func.max(note_versions.c.version)).where(note_versions.c.session_id == session_id)
     )
     version = (last or 0) + 1
-    conn.execute(
-        insert(note_versions).values(
-            session_id=session_id,
-            version=version,
-            kind=kind,
-            body=body,
-            author=author,
-            created_at=created,
-            digest=note_digest,
-        )
-    )
+    row: dict[str, Any] = {
+        "session_id": session_id,
+        "version": version,
+        "kind": kind,
+        "body": body,
+        "author": author,
+        "created_at": created,
+        "digest": note_digest,
+    }
+    insert_chained(conn, record_key, "note_version", note_versions, row)
     return NoteVersion(session_id, version, kind, body, author, created, note_digest)

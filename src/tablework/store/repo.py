@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tablework.session.events import Event, event_json, parse_event
+from tablework.store.chain import insert_chained, take_turn
 from tablework.store.database import WRITE
 from tablework.store.tables import clients, events, sessions
 
@@ -87,14 +88,27 @@ class SessionRow:
 class Store:
     """Clients, sessions and append-only events in one database."""
 
-    def __init__(self, engine: Engine, clock: Clock = utc_now) -> None:
+    def __init__(self, engine: Engine, clock: Clock = utc_now, key: bytes | None = None) -> None:
         self.engine = engine
         self.clock = clock
+        self._key = key
+
+    @property
+    def key(self) -> bytes:
+        """The record key that authenticates the chain, read (or made) on first use."""
+        if self._key is None:
+            from tablework.settings import key_file
+            from tablework.store import record_key
+
+            self._key = record_key.load_or_create(key_file())
+        return self._key
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
-        """One write transaction: all it writes is stored together, or nothing is."""
+        """One write transaction: all it writes is stored together, or nothing is. Writers
+        take their turn on the record chain first (store.chain.take_turn)."""
         with self.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+            take_turn(conn)
             yield conn
 
     def add_client(self, display_name: str) -> str:
@@ -186,16 +200,23 @@ class Store:
             last = conn.scalar(
                 select(func.max(events.c.seq)).where(events.c.session_id == session_id)
             )
-            if (
-                last is None
-                and conn.scalar(select(sessions.c.id).where(sessions.c.id == session_id)) is None
-            ):
-                raise NotFound(f"no session with id {session_id}")
+            header = None
+            if last is None:
+                header = conn.execute(select(sessions).where(sessions.c.id == session_id)).first()
+                if header is None:
+                    raise NotFound(f"no session with id {session_id}")
             seq = (last or 0) + 1
             if expected_seq is not None and seq != expected_seq:
                 raise SeqConflict(f"expected seq {expected_seq}, next is {seq}")
             (stored,) = insert_events(
-                conn, session_id, [event], first_seq=seq, at=self.clock(), actor=actor, key=key
+                conn,
+                self.key,
+                session_id,
+                [event],
+                first_seq=seq,
+                at=self.clock(),
+                actor=actor,
+                key=key,
             )
             return stored
 
@@ -269,6 +290,7 @@ def insert_session(
 
 def insert_events(
     conn: Connection,
+    record_key: bytes,
     session_id: str,
     new_events: Sequence[Event],
     *,
@@ -277,28 +299,30 @@ def insert_events(
     actor: str | None = None,
     key: str | None = None,
 ) -> list[StoredEvent]:
-    """Add events at `first_seq`, `first_seq + 1`, ... of a session, in one statement."""
+    """Add events at `first_seq`, `first_seq + 1`, ... of a session, each chained (the
+    first event of a session also covers the session's header row)."""
     stored = [
         StoredEvent(session_id, first_seq + i, event, actor, at, key if i == 0 else None)
         for i, event in enumerate(new_events)
     ]
-    if stored:
-        conn.execute(
-            insert(events),
-            [
-                {
-                    "session_id": session_id,
-                    "seq": s.seq,
-                    "type": s.event.type,
-                    "at": float(s.event.at),
-                    "payload": event_json(s.event),
-                    "actor": actor,
-                    "recorded_at": at,
-                    "idempotency_key": s.idempotency_key,
-                }
-                for s in stored
-            ],
-        )
+    for item in stored:
+        header = None
+        if item.seq == 1:
+            found = conn.execute(select(sessions).where(sessions.c.id == session_id)).first()
+            if found is None:
+                raise NotFound(f"no session with id {session_id}")
+            header = dict(found._mapping)
+        row: dict[str, Any] = {
+            "session_id": session_id,
+            "seq": item.seq,
+            "type": item.event.type,
+            "at": float(item.event.at),
+            "payload": event_json(item.event),
+            "actor": actor,
+            "recorded_at": at,
+            "idempotency_key": item.idempotency_key,
+        }
+        insert_chained(conn, record_key, "event", events, row, header)
     return stored
 
 

@@ -108,3 +108,33 @@ note_addenda = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("text", Text, nullable=False),
 )
+
+chain_links = Table(
+    "chain_links",
+    metadata,
+    Column("position", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("record_id", BigInteger, nullable=False),
+    Column("session_id", String(32), nullable=True, index=True),
+    Column("record_digest", String(64), nullable=False),
+    Column("link", String(64), nullable=False),
+    UniqueConstraint("kind", "record_id", name="uq_chain_links_kind_record"),
+)
+"""One link per stored event, note version, addendum and audit entry, in order.
+
+No foreign keys: a link outlives a record erased after its retention period, so the chain
+stays whole and verifiable.
+"""
+
+audit = Table(
+    "audit",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("record", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+"""Who did what to which record id, when; ids only, never personal data."""
