@@ -101,6 +101,19 @@ def test_the_ical_parses_back_with_the_planned_follow_up(demo: Store) -> None:
     assert "Robin" not in event.to_ical().decode()
 
 
+def test_an_uncleared_emergency_books_nothing_and_the_handout_says_where_to_go(
+    demo: Store,
+) -> None:
+    session_id = demo.session_ids(client_named(demo, "Alex"))[-1]
+    documents = charting.load_session(demo, session_id)
+    assert documents.record.state.blocked and documents.plan.referral_only
+    assert Calendar.from_ical(follow_up_calendar(documents, NOW)).walk("VEVENT") == []
+    reader = PdfReader(io.BytesIO(handout_pdf(documents, "Alex Sample (demo)", Clinic(), NOW)))
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    assert "Where to go, and why" in text and "emergency department" in text
+    assert "Your stretches" not in text and "coming back" not in text
+
+
 def test_the_follow_up_day_counts_from_the_clinics_date_of_service(demo: Store) -> None:
     session_id = demo.session_ids(client_named(demo, "Robin"))[-1]
     documents = charting.load_session(demo, session_id)

@@ -179,7 +179,7 @@ def _print_text(result: Simulation, title_suffix: str) -> None:
         f"{protocol.title} - session {summary['session_index']} ({protocol.ref}){title_suffix}",
         " 0:00  Session started",
         f"       {describe_guidance(result.opening)}",
-        *(reason_lines(result.opening) if result.opening.action == "refused" else ()),
+        *reason_lines(result.opening),  # the screening limits and the day's plan, said first
         *timeline([(s.event, s.guidance) for s in result.steps], protocol),
         "",
         *summary_lines(summary, protocol),

@@ -16,6 +16,7 @@ from typing import Any
 from tablework.documents.record import SessionRecord
 from tablework.protocols.schema import PLANE_MOTIONS, Exercise, Protocol, sentence_case
 from tablework.session.events import History, PastSession
+from tablework.session.model import BLOCKING_DISPOSITIONS
 from tablework.session.modifications import Modifications
 from tablework.session.plan import follow_ups
 
@@ -239,6 +240,12 @@ def _referrals(record: SessionRecord) -> list[str]:
     if "clinician_approval_advised" in record.state.modifications.ids:
         lines.append("Ask the client's clinician to approve massage (pregnancy or recent surgery).")
     clearance = record.opening.clearance
-    if clearance is not None:
+    if clearance is not None and screening.get("disposition") in BLOCKING_DISPOSITIONS:
         lines.append(f"Cleared to treat by {clearance.by} ({clearance.when}).")
+    missing = screening.get("emergency_not_asked") or []
+    if missing and screening.get("disposition") not in BLOCKING_DISPOSITIONS:
+        names = ", ".join(str(n).replace("_", " ") for n in missing)
+        lines.append(
+            f"Ask the emergency questions not asked this time ({names}) at the next visit."
+        )
     return lines
