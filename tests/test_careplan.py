@@ -76,7 +76,7 @@ def handout_for(answers: dict[str, object], pain_after: int = 4) -> tuple[CarePl
     result = simulate(script)
     record = build(result.protocol, [result.opening_event, *(s.event for s in result.steps)])
     plan = plan_care(record, onset_days=2)
-    return plan, compose(plan).as_text()
+    return plan, compose(plan, record.state.block_kind).as_text()
 
 
 COMPLETE = json.loads((EXAMPLES / "intakes" / "complete-proceed.json").read_text())["answers"]
@@ -130,4 +130,4 @@ def test_a_cleared_referral_gets_the_normal_plan_with_its_clearance() -> None:
     record = build(result.protocol, [result.opening_event, *(s.event for s in result.steps)])
     plan = plan_care(record, onset_days=2)
     assert not plan.referral_only and plan.home_care
-    assert any("Cleared to treat by Dr Invented (GP)" in line for line in plan.referrals)
+    assert any("cleared by Dr Invented (GP) (2026-11-20)" in line for line in plan.referrals)

@@ -189,7 +189,7 @@ def test_increase_is_never_offered_above_the_session_cap() -> None:
     for level in (1, 2, 3):
         state, guidance = run(
             state,
-            work(at, "gluteals-right", "broad-compression", level),
+            work(at, "lumbar-paraspinals-right", "broad-compression", level),
             good(at + 60),
             good(at + 130),
         )

@@ -38,7 +38,7 @@ def documents(name: str) -> tuple[str, str]:
     record = build(result.protocol, [result.opening_event, *(s.event for s in result.steps)])
     intake = parse_intake(script["intake"]) if "intake" in script else None
     plan = plan_care(record, intake.answers.onset_days if intake else None)
-    return draft(record, intake, plan).as_text(), compose(plan).as_text()
+    return draft(record, intake, plan).as_text(), compose(plan, record.state.block_kind).as_text()
 
 
 def test_a_stop_pauses_and_no_new_area_is_started_until_the_client_answers() -> None:
@@ -114,7 +114,7 @@ def test_ql_waits_while_an_area_was_reactive_last_time_and_that_area_restarts_at
     restart = at(steps, 30)
     assert restart["action"] == "refused" and "level 0" in json.dumps(restart["reasons"])
     assert at(steps, 40)["action"] == "continue"
-    assert "tightened under touch last session" in json.dumps(at(steps, 100)["reasons"])
+    assert "tightened under touch in the latest session" in json.dumps(at(steps, 100)["reasons"])
 
 
 def test_a_work_start_across_a_phase_boundary_is_not_answered_with_move() -> None:

@@ -63,6 +63,9 @@ class CarePlan:
     adaptations: tuple[str, ...] = ()
     older_adult: bool = False
     adverse: bool = False
+    rest: bool = False
+    """Rest and a review instead of stretches: pain was worse after, or kept rising."""
+    clinician_approval: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +73,7 @@ class CarePlan:
             "acute": self.acute,
             "referral_only": self.referral_only,
             "adverse": self.adverse,
+            "rest": self.rest,
             "focus": [f.__dict__ | {"sources": list(f.sources)} for f in self.focus],
             "home_care": [x.id for x in self.home_care],
             "adaptations": list(self.adaptations),
@@ -82,6 +86,8 @@ class CarePlan:
         """One line on what comes next, for exports."""
         if self.referral_only:
             return "Referral only: no further sessions or home care until the client is assessed."
+        if self.follow_up_days is None:
+            return "Rest and review before another session: pain was worse after this one."
         return f"Follow-up in about {self.follow_up_days} days."
 
     def hold_seconds(self, exercise: Exercise) -> tuple[int, int]:
@@ -113,7 +119,8 @@ def plan_care(record: SessionRecord, onset_days: int | None) -> CarePlan:
             referral_only=True,
         )
     mods = state.modifications
-    home, gaps = choose_stretches(record.protocol, acute, mods)
+    rest = needs_rest(record)
+    home, gaps = choose_stretches(record.protocol, acute, mods) if not rest else ((), ())
     return CarePlan(
         next_session_index=state.session_index + 1,
         acute=acute,
@@ -121,11 +128,18 @@ def plan_care(record: SessionRecord, onset_days: int | None) -> CarePlan:
         home_care=home,
         uncovered=gaps,
         referrals=tuple(_referrals(record)),
-        follow_up_days=FOLLOW_UP_DAYS[acute],
-        adaptations=tuple(adaptations(record.protocol, acute, mods)),
+        follow_up_days=None if rest else FOLLOW_UP_DAYS[acute],
+        adaptations=tuple(adaptations(record.protocol, acute, mods)) if not rest else (),
         older_adult="older_adult" in mods.ids,
         adverse=is_adverse(record),
+        rest=rest,
+        clinician_approval="clinician_approval_advised" in mods.ids,
     )
+
+
+def needs_rest(record: SessionRecord) -> bool:
+    """Pain ended higher than it began, or kept rising: rest and review, no new stretches."""
+    return is_adverse(record) or record.state.ending == "pain"
 
 
 def is_adverse(record: SessionRecord) -> bool:
@@ -215,6 +229,20 @@ def _focus(record: SessionRecord) -> list[Focus]:
                 "adverse response this session",
             )
         )
+    restart = record.protocol.reactivity.next_session_level
+    if state.reactive_areas and restart is not None:
+        names = ", ".join(record.protocol.area_name(a) for a in sorted(state.reactive_areas))
+        items.append(
+            Focus(
+                "restart-reactive",
+                f"Start {names} at level {restart}",
+                "These areas tightened under touch this session: begin there with a still "
+                "hold and build up only if they stay settled.",
+                next_index,
+                record.protocol.reactivity.sources,
+                "tightened this session",
+            )
+        )
     for item in applied:
         why = f"planned from session {item.from_session}"
         items.append(
@@ -223,10 +251,9 @@ def _focus(record: SessionRecord) -> list[Focus]:
     for held in withheld:
         if held.follow_up.from_session <= next_index:
             item = held.follow_up
+            why = f"not yet: {held.why}"
             items.append(
-                Focus(
-                    item.id, item.title, item.description, item.from_session, item.sources, held.why
-                )
+                Focus(item.id, item.title, item.description, item.from_session, item.sources, why)
             )
     return items
 
@@ -234,14 +261,16 @@ def _focus(record: SessionRecord) -> list[Focus]:
 def _referrals(record: SessionRecord) -> list[str]:
     screening = record.opening.screening or {}
     lines = []
+    cleared = record.opening.clearance
     for flag in screening.get("flags", []):
-        if flag.get("severity") != "modify":
+        if flag.get("severity") == "modify":
+            continue
+        if cleared is not None:
+            lines.append(f"{flag.get('title')}: cleared by {cleared.by} ({cleared.when}).")
+        else:
             lines.append(f"{flag.get('title')}: {flag.get('advice')}")
     if "clinician_approval_advised" in record.state.modifications.ids:
         lines.append("Ask the client's clinician to approve massage (pregnancy or recent surgery).")
-    clearance = record.opening.clearance
-    if clearance is not None and screening.get("disposition") in BLOCKING_DISPOSITIONS:
-        lines.append(f"Cleared to treat by {clearance.by} ({clearance.when}).")
     missing = screening.get("emergency_not_asked") or []
     if missing and screening.get("disposition") not in BLOCKING_DISPOSITIONS:
         names = ", ".join(str(n).replace("_", " ") for n in missing)

@@ -16,9 +16,17 @@ WHEN_TO_SEEK_HELP = (
     "Go to an emergency department straight away if you notice: new trouble passing urine "
     "or leaking, loss of bowel control, numbness between the legs or around the back "
     "passage, or weakness or numbness spreading to both legs.",
+    "Get a medical check the same day if a calf or thigh becomes newly painful, swollen, "
+    "warm or red.",
     "See a doctor soon if you develop a fever, feel generally unwell, lose weight without "
     "trying, the pain is bad all night, or things are not improving after a few weeks.",
 )
+UNTIL_THEN = {
+    "emergency": ("No massage and no home stretches until a doctor has seen you.",),
+    "urgent_referral": ("No massage and no home stretches until a doctor has seen you.",),
+    "no_session_today": ("No massage today: please rebook once this has passed.",),
+    "incomplete": ("We need to finish your safety questions before any treatment.",),
+}
 WHAT_TO_AVOID = (
     "Do not push any stretch into pain: mild tension is enough.",
     "No bouncing; move slowly into each position and breathe out as you hold it.",
@@ -57,33 +65,29 @@ class Handout:
         return "\n".join(parts)
 
 
-def compose(plan: CarePlan) -> Handout:
-    """The handout that goes with `plan`."""
+def compose(plan: CarePlan, blocked_by: str | None = None) -> Handout:
+    """The handout that goes with `plan`; `blocked_by` is what stopped the session, if
+    anything (a disposition, or "incomplete")."""
     if plan.referral_only:
-        return Handout("Please get checked before any more treatment", _referral(plan))
+        title = (
+            "This treatment does not cover your problem"
+            if blocked_by == "out_of_scope"
+            else "Please get checked before any more treatment"
+        )
+        return Handout(title, _referral(plan, blocked_by))
     return Handout("Your back: what to do at home", _home_care(plan))
 
 
-def _referral(plan: CarePlan) -> tuple[Section, ...]:
+def _referral(plan: CarePlan, blocked_by: str | None) -> tuple[Section, ...]:
     where = tuple(Item("", (line,)) for line in plan.referrals) or (
         Item("", ("Please see a doctor before any more treatment.",)),
     )
-    return (
-        Section("Where to go, and why", where),
-        Section(
-            "Until then",
-            (
-                Item(
-                    "",
-                    (
-                        "No massage and no home stretches until a doctor has seen you.",
-                        "Bring this sheet with you.",
-                    ),
-                ),
-            ),
-        ),
-        Section("When to get help", (Item("", WHEN_TO_SEEK_HELP),)),
-    )
+    sections = [Section("Where to go, and why", where)]
+    until = UNTIL_THEN.get(blocked_by or "emergency")
+    if until:
+        sections.append(Section("Until then", (Item("", (*until, "Bring this sheet with you.")),)))
+    sections.append(Section("When to get help", (Item("", WHEN_TO_SEEK_HELP),)))
+    return tuple(sections)
 
 
 def _home_care(plan: CarePlan) -> tuple[Section, ...]:
@@ -102,16 +106,48 @@ def _home_care(plan: CarePlan) -> tuple[Section, ...]:
         )
         for exercise in plan.home_care
     ] or [Item("", ("No stretches yet: rest comfortably and keep gently moving.",))]
-    sections = [Section("Your stretches", tuple(stretches))]
+    sections = []
+    if plan.rest:
+        sections.append(
+            Section(
+                "After today's session",
+                (
+                    Item(
+                        "",
+                        (
+                            "Your pain was higher at the end of the session. Rest today and "
+                            "keep gently moving; no new stretches for now.",
+                            "See a doctor if it keeps getting worse, or at once if you notice "
+                            "any of the signs under 'When to get help'.",
+                        ),
+                    ),
+                ),
+            )
+        )
+    else:
+        sections.append(Section("Your stretches", tuple(stretches)))
     if plan.adaptations:
         sections.append(Section("Chosen for you", (Item("", tuple(plan.adaptations)),)))
     sections.append(Section("What to avoid", (Item("", WHAT_TO_AVOID),)))
     sections.append(Section("When to get help", (Item("", WHEN_TO_SEEK_HELP),)))
-    if plan.follow_up_days is not None:
+    if plan.clinician_approval:
         sections.append(
             Section(
-                "Next visit",
-                (Item("", (f"We suggest coming back in about {plan.follow_up_days} days.",)),),
+                "Before your next visit",
+                (
+                    Item(
+                        "",
+                        (
+                            "Please ask your midwife, doctor or surgeon to confirm massage is "
+                            "fine for you.",
+                        ),
+                    ),
+                ),
             )
         )
+    if plan.follow_up_days is not None:
+        next_visit = f"We suggest coming back in about {plan.follow_up_days} days."
+    else:
+        next_visit = "Please contact us before booking again, so we can review how you are."
+    sections.append(Section("Next visit", (Item("", (next_visit,)),)))
     return tuple(sections)

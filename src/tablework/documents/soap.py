@@ -282,8 +282,15 @@ def _assessment(record: SessionRecord) -> list[str]:
 
 def _area_response(record: SessionRecord, area: str) -> str:
     name = record.protocol.area_name(area).capitalize()
-    if area in record.state.reactive_areas:
+    closed = record.state.closed(area)
+    if closed is not None and closed.why == "tightening":
         return f"{name}: reactive; left alone."
+    if closed is not None:
+        return f"{name}: pain rose to {closed.pain}/10 during the work; stopped there."
+    before = record.state.pain_before
+    pains = [c.pain for c in record.check_ins if c.area == area and c.pain is not None]
+    if before is not None and any(p > before for p in pains):
+        return f"{name}: pain rose above the starting level during the work here."
     answers = [c.pressure for c in record.check_ins if c.area == area]
     if "stop" in answers or "lighter" in answers:
         return f"{name}: sensitive; the client asked for lighter pressure or to stop."
@@ -293,6 +300,14 @@ def _area_response(record: SessionRecord, area: str) -> str:
 
 
 def _plan(record: SessionRecord, plan: CarePlan) -> list[str]:
+    if plan.rest:
+        rest = [
+            "Advised rest and a medical review if the pain keeps getting worse; no new home "
+            "stretches until the response is reviewed.",
+            "Contact the client before booking again.",
+        ]
+    else:
+        rest = []
     if plan.referral_only:
         lines = [f"Referral: {line}" for line in plan.referrals]
         lines.append(
@@ -302,7 +317,7 @@ def _plan(record: SessionRecord, plan: CarePlan) -> list[str]:
         return lines
     lines = []
     for item in plan.focus:
-        lines.append(f"Session {plan.next_session_index}: {item.title} - {item.why}.")
+        lines.append(f"Session {plan.next_session_index}: {item.title} ({item.why}).")
     if plan.home_care:
         for exercise in plan.home_care:
             lines.append(f"Home care: {sentence_case(exercise.name)}, {dose_text(exercise, plan)}.")
@@ -312,10 +327,13 @@ def _plan(record: SessionRecord, plan: CarePlan) -> list[str]:
             f"Not yet covered at home: {gap.plane} {gap.motion.replace('_', ' ')} ({gap.why})."
         )
     lines.extend(f"Referral: {line}" for line in plan.referrals)
-    phase = "while the episode is acute" if plan.acute else "as the back recovers"
-    lines.append(
-        f"Follow-up in about {plan.follow_up_days} days {phase}; reassess pain and activities then."
-    )
+    lines.extend(rest)
+    if plan.follow_up_days is not None:
+        phase = "while the episode is acute" if plan.acute else "as the back recovers"
+        lines.append(
+            f"Follow-up in about {plan.follow_up_days} days {phase}; reassess pain and "
+            "activities then."
+        )
     return lines
 
 

@@ -63,7 +63,7 @@ def handout_pdf(
 ) -> bytes:
     """The client's handout (documents.handout): home stretches with dose, what to avoid,
     when to seek help; or, after a referral, where to go and why."""
-    handout = compose(documents.plan)
+    handout = compose(documents.plan, documents.record.state.block_kind)
     served_at = documents.session.started_at
     pdf = new_document(handout.title, page_header(clinic, client_name, served_at))
     line(pdf, f"After your session on {served_at.astimezone(clinic.zone):%d %B %Y}.")

@@ -307,6 +307,9 @@ class SafetyRoutine(Sourced):
     end_after_rises: int = Field(
         default=2, ge=1, description="Such rises in one session that end it early."
     )
+    end_after_reactive: int = Field(
+        default=3, ge=1, description="Areas tightening in one session that end it early."
+    )
 
 
 class FollowUp(Sourced):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from tablework.screening.rules import BLOCKING
 from tablework.screening.screen import ScreeningResult
 
 HEADLINES = {
@@ -23,25 +24,33 @@ def report(result: ScreeningResult) -> str:
     return "\n".join(_lines(result)) + "\n"
 
 
-def _lines(result: ScreeningResult) -> Iterator[str]:
+def _headlines(result: ScreeningResult) -> Iterator[str]:
+    """The decision first. An incomplete screen never reads as "proceed"."""
     incomplete = (
         f"SCREEN INCOMPLETE: {len(result.not_asked)} safety question(s) not asked; "
         "ask them before treating."
     )
-    if result.emergency_not_asked and result.disposition not in ("emergency",):
+    blocking = result.disposition in BLOCKING
+    if result.emergency_not_asked and result.disposition != "emergency":
         yield (
             f"DO NOT TREAT YET: {len(result.emergency_not_asked)} emergency question(s) not "
             "asked. Ask them, or record why they could not be asked, before any treatment."
         )
-        if result.disposition != "proceed":
+        if blocking:
             yield HEADLINES[result.disposition]
         yield incomplete
-    elif result.disposition == "proceed" and not result.complete:
-        yield incomplete
-    else:
+    elif blocking or result.complete:
         yield HEADLINES[result.disposition]
         if not result.complete:
             yield incomplete
+    else:
+        yield incomplete
+        if result.disposition == "modify":
+            yield "Until they are asked, apply the changes below."
+
+
+def _lines(result: ScreeningResult) -> Iterator[str]:
+    yield from _headlines(result)
     yield ""
     last_giving: dict[str, str] = {flag.advice: flag.id for flag in result.flags}
     for flag in result.flags:

@@ -103,6 +103,11 @@ def check_position(state: State, position: str) -> Reasons:
 
 
 def ending_reason(state: State) -> Reason:
+    if state.ending == "reactive":
+        return cite(
+            state.protocol.reactivity,
+            "Area after area tightened under touch: the back is too reactive to work today.",
+        )
     return cite(
         state.protocol.safety_routine,
         "Pain kept rising during the session: end it now, with advice to rest and to seek a "
@@ -155,6 +160,12 @@ def _hard_reasons(state: State, area: str, technique_id: str, level: int) -> Rea
     area_cap = state.area_cap(area)
     if area_cap is not None and level > area_cap:
         return (area_cap_reason(state, area, area_cap),)
+    technique = protocol.technique(technique_id)
+    if technique is not None and technique.positions and state.position not in technique.positions:
+        return (cite(technique, f"{technique.name} needs another position."),)
+    if not reachable(state, area):
+        position = current_position(state)
+        return (cite(position, f"This area is out of reach: {sentence_case(position.name)}."),)
     return ()
 
 
@@ -203,13 +214,6 @@ def _soft_reasons(state: State, area: str, technique_id: str, level: int) -> Rea
         )
     if area not in technique.areas:
         reasons.append(cite(technique, f"{technique.name} is not meant for this area."))
-    if technique.positions and state.position not in technique.positions:
-        reasons.append(cite(technique, f"{technique.name} needs another position."))
-    elif not reachable(state, area):
-        position = current_position(state)
-        reasons.append(
-            cite(position, f"This area is out of reach: {sentence_case(position.name)}.")
-        )
     if level not in technique.levels:
         reasons.append(
             cite(
@@ -218,6 +222,11 @@ def _soft_reasons(state: State, area: str, technique_id: str, level: int) -> Rea
                 f"{min(technique.levels)}-{max(technique.levels)}.",
             )
         )
+    phase_max = phase_max_level(state, area)
+    if level > phase_max:
+        home = home_phase(state, area)
+        if home is not None:
+            reasons.append(cite(home.phase, f"{home.phase.name}: level {phase_max} or below."))
     reasons.extend(_pace_reasons(state, area, technique, level))
     return tuple(reasons)
 
@@ -337,10 +346,16 @@ def planned_techniques(state: State, area: str) -> list[Technique]:
 
 def usable_techniques(state: State, area: str, level: int) -> list[Technique]:
     """Planned techniques for `area` usable now, in this position, at `level`."""
+    return [t for t in usable_techniques_at_any_level(state, area) if level in t.levels]
+
+
+def usable_techniques_at_any_level(state: State, area: str) -> list[Technique]:
+    """Planned techniques for `area` usable now: right position, nothing reactive against."""
     return [
         t
         for t in planned_techniques(state, area)
-        if level in t.levels and (not t.positions or state.position in t.positions)
+        if (not t.positions or state.position in t.positions)
+        and not (t.not_while_reactive and state.reactive_areas)
     ]
 
 

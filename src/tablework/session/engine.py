@@ -75,6 +75,8 @@ def _decide(state: State, now: float) -> Guidance:
         return _pause(state)
     if state.last_event in ("check_in", "tightening_observed") and state.signal == "tightening":
         return _stop_area(state)
+    if state.last_event == "check_in" and state.signal == "lighter_at_zero":
+        return _lightest_already(state)
     if not state.positioned:
         return _position(state)
     if state.last_event == "positioned":
@@ -93,6 +95,18 @@ def _ended(state: State) -> Guidance:
             "Session ended without a pain rating: ask the client for pain 0-10 and add it "
             "to the note.",
             reasons=(cite(state.protocol.outcomes, "Record pain before and after."),),
+        )
+    before = state.pain_before
+    if before is not None and state.pain_after > before:
+        return Guidance(
+            "end_session",
+            f"Session ended; pain after {state.pain_after}/10 is higher than before "
+            f"({before}/10). Advise rest and a review with a doctor if it keeps getting worse; "
+            "the note records an adverse response.",
+            reasons=(
+                cite(state.protocol.safety_routine, "Pain was worse after the session."),
+                cite(state.protocol.outcomes, "Record pain before and after."),
+            ),
         )
     return Guidance(
         "end_session",
@@ -133,6 +147,13 @@ def _better_position(state: State, refused: str) -> Position | None:
 
 
 def _end_early(state: State) -> Guidance:
+    if state.ending == "reactive":
+        return Guidance(
+            "end_session",
+            f"The back is too reactive today ({len(state.reactive_areas)} areas tightened): "
+            f"close gently and end the session. {ASK_PAIN}",
+            reasons=(admission.ending_reason(state),),
+        )
     return Guidance(
         "end_session",
         "End the session now: pain keeps rising. Advise rest and a review with a doctor if "
@@ -145,14 +166,18 @@ def _pause(state: State) -> Guidance:
     protocol = state.protocol
     area = state.pause_area
     where = f" {protocol.area_name(area)}" if area else ""
+    answer = "Record their answer (lighter, good or deeper) to go on."
     if state.paused == "stop":
         prompt = "Hands off now: the client asked you to stop. Ask what happened; go on only "
-        prompt += "when they agree, and never at a higher level there."
+        cap = state.area_caps.get(area) if area else None
+        limit = f", and not above level {cap} on{where}" if cap is not None else ""
+        prompt += f"when they agree{limit}. {answer}"
         reasons = [cite(protocol.check_in, "The client said stop.")]
     else:
+        done = f"; {where.strip()} is done for today" if area else ""
         prompt = (
-            f"Hands off{where}: pain went up to {state.last_pain}/10. Ask what changed; "
-            "that area is done for today."
+            f"Hands off: pain is {state.last_pain}/10. Ask what changed{done}. If it does not "
+            f"ease, end the session. {answer}"
         )
         reasons = [cite(protocol.safety_routine, "Pain rose during the work: stop and ask (P2).")]
     closed = state.closed(area) if area else None
@@ -160,6 +185,21 @@ def _pause(state: State) -> Guidance:
         prompt += f" {protocol.area_name(area or '').capitalize()} tightened: leave it today."
         reasons.append(admission.closed_reason(state, "tightening"))
     return Guidance("pause", prompt, area=area, reasons=tuple(reasons))
+
+
+def _lightest_already(state: State) -> Guidance:
+    area = state.last_area
+    where = state.protocol.area_name(area) if area else "this area"
+    return Guidance(
+        "stop_area",
+        f"Already at the lightest level: take your hands off {where} and ask; leave it for "
+        "today if it stays uncomfortable.",
+        area=area,
+        reasons=(
+            cite(state.protocol.check_in, "The client asked for lighter at a still hold."),
+            cite(state.protocol.safety_routine, "Less is more today: do not push on."),
+        ),
+    )
 
 
 def _stop_area(state: State) -> Guidance:
@@ -193,11 +233,12 @@ def _position(state: State) -> Guidance:
     reasons.extend(admission.screening_limits(state))
     not_asked = (state.screening or {}).get("not_asked") or []
     if not_asked:
+        names = ", ".join(str(n).replace("_", " ") for n in not_asked)
         reasons.append(
             Reason(
                 "screening:incomplete",
-                f"The screen is incomplete: {len(not_asked)} safety question(s) were not "
-                "asked. Ask them before treating.",
+                f"Not asked: {names}. Ask before treating; until then the session stays on "
+                "the safe side.",
             )
         )
     elif state.screening is None:
@@ -212,6 +253,7 @@ def _position(state: State) -> Guidance:
                 f"Cleared to treat by {clearance.by} ({clearance.when}). {clearance.note}".strip(),
             )
         )
+        reasons.extend(_cleared_flags(state))
     if state.modifications.emphasize_hip_pillow and "hip_pillow_asis" in chosen.supports:
         reasons.append(
             Reason(
@@ -227,6 +269,19 @@ def _position(state: State) -> Guidance:
         supports=chosen.supports,
         reasons=tuple(reasons),
     )
+
+
+def _cleared_flags(state: State) -> list[Reason]:
+    """The flags a clearance overrode, still said at the start: cleared is not forgotten."""
+    flags = [f for f in (state.screening or {}).get("flags", []) if isinstance(f, dict)]
+    return [
+        Reason(
+            f"screening:{f.get('id')}",
+            f"Cleared, but keep in mind: {f.get('title')}. Stop and refer if it comes back.",
+        )
+        for f in flags
+        if f.get("severity") in ("emergency", "urgent_referral")
+    ]
 
 
 def _plan_reasons(state: State) -> list[Reason]:
@@ -311,10 +366,19 @@ def _while_working(state: State, work: Work, now: float) -> Guidance:
         return _end_of_plan(state)
     settled = state.last_event != "work_started" and work.area in state.settled
     if settled and planned.area(work.area) is None:  # its phase is over: on to the next
-        onward = _suggest(state)
-        if onward is not None and onward[0] != work.area:
-            return _move(state, onward, settled=work.area)
+        onward = _onward(state, work)
+        if onward is not None:
+            return onward
     step = protocol.escalation.step
+    if state.signal == "deeper" and work.level + step > cap:
+        return Guidance(
+            "continue",
+            f"Level {cap} is the limit here today: stay at level {cap}.",
+            area=work.area,
+            technique=work.technique,
+            level=work.level,
+            reasons=(_limit_reason(state, work.area, cap),),
+        )
     if not work.overridden and admission.may_increase(state) and work.level + step <= cap:
         technique = _technique_for(state, work, work.level + step)
         if technique is not None:
@@ -332,9 +396,9 @@ def _while_working(state: State, work: Work, now: float) -> Guidance:
                 ),
             )
     if settled:
-        onward = _suggest(state)
-        if onward is not None and onward[0] != work.area:
-            return _move(state, onward, settled=work.area)
+        onward = _onward(state, work)
+        if onward is not None:
+            return onward
     home = admission.home_phase(state, work.area) or planned
     return Guidance(
         "continue",
@@ -347,6 +411,14 @@ def _while_working(state: State, work: Work, now: float) -> Guidance:
     )
 
 
+def _onward(state: State, work: Work) -> Guidance | None:
+    """Where to go once the area being worked has settled: another area, or a turn."""
+    suggestion = _suggest(state)
+    if suggestion is not None:
+        return _move(state, suggestion, settled=work.area) if suggestion[0] != work.area else None
+    return _turn(state)
+
+
 def _limit(state: State, area: str) -> int:
     """The highest level for `area` now: caps of session, screening, phase and area."""
     limit = min(state.level_cap(), admission.phase_max_level(state, area))
@@ -355,6 +427,25 @@ def _limit(state: State, area: str) -> int:
         limit = min(limit, ceiling)
     area_cap = state.area_cap(area)
     return limit if area_cap is None else min(limit, area_cap)
+
+
+def _limit_reason(state: State, area: str, cap: int) -> Reason:
+    """Why `cap` is the highest level for `area` now: screening, the area, session or phase."""
+    mods = state.modifications
+    if mods.cap_level is not None and mods.cap_level == cap:
+        return admission.screening_reason(state, mods.cap_cause(), f"Level capped at {cap}")
+    area_cap = state.area_cap(area)
+    if area_cap is not None and area_cap == cap:
+        return admission.area_cap_reason(state, area, cap)
+    if state.protocol.max_level_for_session(state.session_index) == cap:
+        return cite(
+            state.protocol.escalation,
+            f"Session {state.session_index} stays at level {cap} or below: build up over sessions.",
+        )
+    home = admission.home_phase(state, area)
+    phase = home.phase if home else state.phase
+    assert phase is not None
+    return cite(phase, f"{phase.name}: level {cap} or below.")
 
 
 def _lighter_reason(state: State) -> Reason:
@@ -405,7 +496,7 @@ def _move(state: State, suggestion: Suggestion, settled: str | None = None) -> G
     area, technique, level, planned = suggestion
     action: Action = "move_to_area" if state.worked_before else "begin"
     verb = "Move to" if state.worked_before else "Begin on"
-    option = "Option: " if technique.optional else ""
+    option = "Option: " if technique.optional and "option" not in technique.name.lower() else ""
     prompt = (
         f"{option}{verb} {protocol.area_name(area)}: {sentence_case(technique.name)}, "
         f"level {level}."
@@ -421,8 +512,8 @@ def _move(state: State, suggestion: Suggestion, settled: str | None = None) -> G
     reasons.append(cite(planned.phase, f"{planned.phase.name}: {planned.phase.goal}"))
     if technique.optional:
         reasons.append(cite(technique, technique.description))
-    else:
-        reasons.extend(_option_reasons(state, planned))
+    elif not state.worked_before or state.last_event == "positioned":
+        reasons.extend(_option_reasons(state, planned))  # offered at each fresh start
     if not state.worked_before:
         reasons.append(cite(protocol.escalation, "Start slow and broad, at a low level."))
     if planned is not state.planned_phase:
@@ -489,9 +580,9 @@ def _suggest_in(state: State, planned: PlannedPhase) -> Suggestion | None:
         if not techniques:
             lower = [
                 (lv, t)
-                for t in admission.planned_techniques(state, area)
+                for t in admission.usable_techniques_at_any_level(state, area)
                 for lv in t.levels
-                if lv <= _limit(state, area) and (not t.positions or state.position in t.positions)
+                if lv <= _limit(state, area)
             ]
             if not lower:
                 continue

@@ -10,14 +10,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 
 MAX_SESSION_SECONDS = 24 * 60 * 60
 """No session runs a day: a later `at` is a typo or a hostile file, never a real event."""
 
 Seconds = Annotated[int | float, Field(ge=0, le=MAX_SESSION_SECONDS, allow_inf_nan=False)]
-Level = Annotated[int, Field(ge=0, le=5)]
-Pain = Annotated[int, Field(ge=0, le=10)]
+Level = Annotated[StrictInt, Field(ge=0, le=5)]
+Pain = Annotated[StrictInt, Field(ge=0, le=10)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+"""A recorded reason: at least a few real characters, surrounding blanks dropped."""
 Pressure = Literal["lighter", "good", "deeper", "stop"]
 PositionName = Literal["prone", "supine", "side_lying_left", "side_lying_right"]
 Id = Annotated[str, Field(min_length=1, max_length=80)]
@@ -118,7 +128,7 @@ class WorkStarted(_Event):
     area: Id
     technique: Id
     level: Level
-    override_reason: Annotated[str, Field(min_length=3, max_length=2000)] | None = None
+    override_reason: Reason | None = None
 
 
 class CheckIn(_Event):

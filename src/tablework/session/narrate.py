@@ -105,7 +105,7 @@ def summary_lines(summary: dict[str, Any], protocol: Protocol) -> Iterator[str]:
             f"{clock(item['at']).strip()}"
         )
     for item in summary["deviations"]:
-        rules = ", ".join(r["point"] for r in item["rules"])
+        rules = ", ".join(dict.fromkeys(r["point"] for r in item["rules"]))
         yield f"  Deviation at {clock(item['at']).strip()} ({rules}): {item['reason']}"
     if summary["refusals"]:
         yield f"  Refused: {len(summary['refusals'])} time(s)"

@@ -181,9 +181,9 @@ def _why_not(facts: dict[str, object]) -> str:
     if facts["previous_sessions"] == 0:
         return "no earlier session on record to show the back has settled"
     if facts["adverse_last_session"]:
-        return "pain was worse after the last session: reconsider the approach first"
+        return "pain was worse after the latest session: reconsider the approach first"
     if facts["reactive_areas_last_session"]:
-        return "an area tightened under touch last session: wait until the back has settled"
+        return "an area tightened under touch in the latest session: wait until it settles"
     if facts["pain_trend"] != "down":
-        return "pain did not come down last session: wait until it does"
+        return "pain did not come down in the latest session: wait until it does"
     return "its condition over earlier sessions is not met"

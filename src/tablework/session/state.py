@@ -41,6 +41,9 @@ from tablework.session.model import (
 )
 from tablework.session.modifications import parse_modifications
 
+MAX_GAP_INTERVALS = 3
+"""Contact counted for one silent gap between events, in check-in intervals."""
+
 __all__ = [
     "BLOCKING_DISPOSITIONS",
     "Deviation",
@@ -62,6 +65,10 @@ def start(event: SessionStarted, protocol: Protocol) -> State:
     except ValueError as error:
         raise EventError(str(error)) from None
     history = event.history or History()
+    for past in history.sessions:
+        for area in past.reactive_areas:
+            if protocol.area(area) is None:
+                raise EventError(f"session_started: history names unknown area '{area}'")
     state = State(
         protocol=protocol,
         session_index=event.session_index,
@@ -126,7 +133,8 @@ def _accrue_contact(new: State, at: float) -> None:
     work = new.work
     if work is None:
         return
-    elapsed = at - new.last_at
+    # A long silence is not hours of contact: count at most a few check-in intervals.
+    elapsed = min(at - new.last_at, MAX_GAP_INTERVALS * new.protocol.check_in.interval_seconds)
     new.contact_seconds += elapsed
     new.contact_at_level += elapsed
     new.contact_since_check_in += elapsed
@@ -229,6 +237,12 @@ def _check_in(new: State, event: CheckIn) -> None:
     new.paused = None
     if event.tightening:
         return
+    if event.pressure == "lighter" and work is not None and work.level == 0:
+        new.work = None  # nothing lighter than a still hold: hands off and ask
+        new.area_caps = {**new.area_caps, work.area: 0}
+        new.signal = "lighter_at_zero"
+        new.good_streak = 0
+        return
     if event.pressure == "lighter" or new.signal == "pain_rise":
         if work is not None and event.pressure == "lighter":
             ceiling = max(work.level - 1, 0)
@@ -254,42 +268,51 @@ def _check_in(new: State, event: CheckIn) -> None:
 
 
 def _pain_routine(new: State, event: CheckIn, area: str | None) -> bool:
-    """Apply CLINICAL.md 9 to a pain rating; True when it paused or ended the work."""
+    """Apply CLINICAL.md 9 to a pain rating; True when it paused or ended the work.
+
+    A rating of `pain_stop_at` or more, or a rise of `pain_rise_points` above the start,
+    stops the area and pauses; a second such rise, or pain still rising at level 0 (above
+    the start), ends the session. A smaller rise that is not below the start eases off.
+    """
     pain, last = event.pain, new.last_pain
     if pain is None:
         return False
     new.last_pain = pain
-    if last is None or pain <= last:
-        if new.signal == "pain_rise":
-            new.signal = None
-        return False
     routine = new.protocol.safety_routine
-    baseline = new.pain_before if new.pain_before is not None else last
-    marked = pain >= baseline + routine.pain_rise_points or (
-        pain >= routine.pain_stop_at and pain > baseline
-    )
+    baseline = next(p for p in (new.pain_before, last, pain) if p is not None)
+    rose = last is not None and pain > last
+    high = pain >= routine.pain_stop_at
+    marked = high or (rose and pain >= baseline + routine.pain_rise_points)
     level = new.work.level if new.work is not None else new.last_level
-    if marked:
+    if marked and (rose or last is None):
         new.pain_rises += 1
-    if (marked and new.pain_rises >= routine.end_after_rises) or (level == 0 and new.worked_before):
-        new.ending = "pain"
-        new.work = None
-        new.signal = "pain_rise"
+    still_rising = rose and pain > baseline and level == 0 and new.worked_before
+    if (marked and new.pain_rises >= routine.end_after_rises) or still_rising:
+        _end_early(new, "pain")
         return True
     if marked:
         if area is not None:
             _close_area(new, area, event.at, "pain", pain)
         _pause(new, "pain", area)
         return True
-    new.signal = "pain_rise"
+    if rose and pain >= baseline:
+        new.signal = "pain_rise"
+    elif new.signal == "pain_rise":
+        new.signal = None
     return False
+
+
+def _end_early(new: State, why: str) -> None:
+    new.ending = why
+    new.work = None
+    new.signal = "pain_rise" if why == "pain" else new.signal
 
 
 def _pause(new: State, why: str, area: str | None) -> None:
     work = new.work
-    if why == "stop" and work is not None and new.closed(work.area) is None:
+    if why == "stop" and work is not None and area is not None and new.closed(area) is None:
         cap = max(work.level - 1, 0)
-        new.area_caps = {**new.area_caps, work.area: min(new.area_caps.get(work.area, cap), cap)}
+        new.area_caps = {**new.area_caps, area: min(new.area_caps.get(area, cap), cap)}
     new.paused = why
     new.pause_area = area
     new.work = None
@@ -305,6 +328,9 @@ def _close_area(new: State, area: str, at: float, why: str, pain: int | None = N
     if new.closed(area) is None:
         new.stopped = (*new.stopped, Stopped(area, at, why, pain))
         new.settled = new.settled - {area}
+        limit = new.protocol.safety_routine.end_after_reactive
+        if why == "tightening" and len(new.reactive_areas) >= limit and new.ending is None:
+            _end_early(new, "reactive")
     if why == "tightening":
         new.signal = "tightening"
         new.good_streak = 0
