@@ -45,7 +45,7 @@ def test_db_check_passes_a_whole_record(cli: CliRunner, cli_db: Store) -> None:
     cli.invoke(app, ["note", "sign", session, "--by", "Invented Therapist"])
     result = cli.invoke(app, ["db", "check"])
     assert result.exit_code == 0, result.output
-    assert "ok: 7 checks passed on 1 sessions, 26 events, 1 signed notes" in result.stdout
+    assert "ok: 8 checks passed on 1 sessions, 26 events, 1 signed notes" in result.stdout
 
 
 def test_db_check_warns_about_an_incomplete_session_but_passes(
@@ -249,3 +249,46 @@ def test_db_check_fails_on_an_event_changed_behind_the_triggers(
     result = cli.invoke(app, ["db", "check"])
     assert result.exit_code == 1
     assert "event 26 (session_ended) was changed after it was recorded" in result.output
+
+
+def test_db_check_finds_a_dropped_append_only_trigger(cli: CliRunner, cli_db: Store) -> None:
+    saved_session(cli)
+    with cli_db.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql('DROP TRIGGER "events_no_update"')
+        else:
+            conn.exec_driver_sql("DROP TRIGGER events_no_update_or_delete ON events")
+    result = cli.invoke(app, ["db", "check"])
+    assert result.exit_code == 1 and "append-only trigger(s) are missing" in result.output
+
+
+def test_a_stored_event_that_is_not_json_is_reported_not_a_traceback(
+    cli: CliRunner, cli_db: Store
+) -> None:
+    session = saved_session(cli)
+    with cli_db.engine.begin() as conn:
+        if conn.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL's json column refuses text that is not JSON")
+        conn.execute(
+            text(
+                "INSERT INTO events (session_id, seq, type, at, payload, recorded_at) "
+                "VALUES (:s, 99, 'note', 1, 'not json', '2026-01-01 00:00:00')"
+            ),
+            {"s": session},
+        )
+    result = cli.invoke(app, ["db", "check"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    replay = cli.invoke(app, ["session", "replay", session])
+    assert replay.exit_code == 1 and "cannot be read" in replay.output
+
+
+def test_a_wrong_record_key_writes_nothing(
+    cli: CliRunner, cli_db: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    saved_session(cli)
+    before = len(cli_db.session_ids())
+    monkeypatch.setenv("TABLEWORK_KEY_FILE", str(tmp_path / "another.key"))
+    result = cli.invoke(app, ["session", "simulate", str(EXAMPLE), "--save"])
+    assert result.exit_code == 1
+    assert "no record key" in result.output or "does not match" in result.output
+    assert len(cli_db.session_ids()) == before

@@ -167,3 +167,18 @@ def test_a_surrogate_pair_escape_is_one_character() -> None:
 def test_value_problem_names_text_with_half_a_character() -> None:
     assert value_problem("Zoë") is None
     assert value_problem("\udcff") == "not valid UTF-8 text (an escape names half a character)"
+
+
+def test_a_repeated_key_is_refused_not_silently_overwritten() -> None:
+    with pytest.raises(InputError, match="duplicate key 'cancer_history'"):
+        load_json('{"answers": {"cancer_history": true, "cancer_history": false}}')
+
+
+@pytest.mark.parametrize("text", ["\\u001b[31m", "\\u0007", "a\\u202eb", "\\u0000"])
+def test_control_characters_in_text_are_refused(text: str) -> None:
+    with pytest.raises(InputError, match="control character"):
+        load_json('{"note": "' + text + '"}')
+
+
+def test_tabs_and_newlines_in_text_are_kept() -> None:
+    assert load_json('{"note": "one\\ttwo\\nthree"}') == {"note": "one\ttwo\nthree"}

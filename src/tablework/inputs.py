@@ -106,12 +106,54 @@ def load_json(data: bytes | str, where: str = "<input>") -> Any:
             parse_int=lambda digits: _json_int(digits, where),
             parse_float=lambda digits: _json_float(digits, where),
             parse_constant=lambda name: _refuse(where, f"{name} is not a number JSON allows"),
+            object_pairs_hook=lambda pairs: _unique_keys(pairs, where),
         )
     except json.JSONDecodeError as error:
         raise InputError(where, f"malformed JSON: {error.msg}", error.lineno) from None
     if _SURROGATE_ESCAPE.search(text) and _holds_surrogate(parsed):
         raise InputError(where, HALF_A_CHARACTER)
+    if _CONTROL.search(text) or "\\u" in text:
+        problem = _control_in(parsed)
+        if problem:
+            raise InputError(where, problem)
     return parsed
+
+
+def _unique_keys(pairs: list[tuple[str, Any]], where: str) -> dict[str, Any]:
+    # A repeated key would silently keep the last value: "cancer_history": true, then false.
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise InputError(where, f"duplicate key {key!r}")
+        found[key] = value
+    return found
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Characters no text we store may hold: control codes (tab and newlines are fine) and
+the bidirectional overrides that make a name read differently from what it holds."""
+
+
+def control_problem(text: str) -> str | None:
+    """Why `text` cannot be stored as written (a control character), or None."""
+    found = _CONTROL.search(text)
+    return None if found is None else f"text holds a control character (U+{ord(found.group()):04X})"
+
+
+def _control_in(data: Any) -> str | None:
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            problem = control_problem(value)
+            if problem:
+                return problem
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return None
 
 
 def read_json(path: Path) -> Any:
@@ -139,9 +181,13 @@ def value_problem(value: object) -> str | None:
 
 
 def check_argument(value: str, name: str) -> str:
-    """A command-line argument that must be UTF-8 (Python hides bad bytes as surrogates)."""
+    """A command-line argument that must be UTF-8 (Python hides bad bytes as surrogates)
+    and hold no control characters."""
     if _has_surrogate(value):
         raise InputError(name, "not valid UTF-8 text")
+    problem = control_problem(value)
+    if problem:
+        raise InputError(name, problem)
     return value
 
 

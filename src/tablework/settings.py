@@ -89,11 +89,18 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         database_url=url or f"sqlite:///{default_database_path()}",
         default_database=not url,
         instruments_dir=instruments_dir,
-        clinic_name=env.get("TABLEWORK_CLINIC_NAME", "").strip(),
+        clinic_name=_clinic_name(env.get("TABLEWORK_CLINIC_NAME", "").strip()),
         timezone=_timezone(env.get("TABLEWORK_TIMEZONE", "").strip() or "UTC"),
         key_file=key_file(env),
         retention_years=retention_years(env),
     )
+
+
+def _clinic_name(name: str) -> str:
+    """The practice name printed on documents: a name, not a page of text."""
+    if len(name) > 120:
+        raise SettingsError("TABLEWORK_CLINIC_NAME is at most 120 characters")
+    return name
 
 
 def _timezone(name: str) -> str:

@@ -48,7 +48,7 @@ def erase(
     import getpass
 
     from tablework.settings import SettingsError, retention_years
-    from tablework.store.erasure import WithinRetention, erase_client
+    from tablework.store.erasure import RecordsAltered, WithinRetention, erase_client
     from tablework.store.repo import NotFound
 
     try:
@@ -63,6 +63,8 @@ def erase(
         fail(f"error: no client with id {client_id}")
     except WithinRetention as error:
         fail(f"error: {error}")
+    except RecordsAltered as error:
+        fail(f"error: {error}", code=1)
     typer.echo(
         f"Erased client {erased.client_id} and {len(erased.session_ids)} session(s) with "
         "every record of them; the audit log keeps the ids, who and when."

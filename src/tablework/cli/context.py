@@ -19,7 +19,10 @@ DATABASE_UNAVAILABLE = 1
 """Exit code when the database, not the user's input, is why a command failed."""
 
 _EXPLANATIONS = [
-    (("locked", "busy"), "the database is locked by another program: try again shortly"),
+    (
+        ("locked", "busy", "lock timeout"),
+        "the database is locked by another program: try again shortly",
+    ),
     (("readonly", "read-only"), "the database is read-only: Tablework cannot write to it"),
     (("disk is full", "no space left", "disk full"), "the disk holding the database is full"),
     (("unable to open database file",), "cannot open the database file (check its folder)"),
@@ -94,7 +97,27 @@ class CommandsWithDatabaseErrors(TyperGroup):
             refused = refused_input_line(error)
             if refused is not None:
                 fail(refused)
-            line = database_error_line(error)
+            line = database_error_line(error) or stored_record_line(error)
             if line is None:
                 raise
             fail(line, code=DATABASE_UNAVAILABLE)
+
+
+def stored_record_line(error: BaseException) -> str | None:
+    """One line for a record the store cannot read or trust (a key that does not fit, a
+    stored event that is not valid), or None if `error` is not that."""
+    import json
+
+    from tablework.session.events import EventError
+    from tablework.store.record_key import RecordKeyError
+
+    if isinstance(error, RecordKeyError):
+        return f"error: {error}"
+    if isinstance(error, json.JSONDecodeError | EventError):
+        return (
+            "error: a stored record cannot be read (it was changed outside Tablework): "
+            "run `tablework db check`"
+        )
+    if isinstance(error, OSError) and error.errno is not None:
+        return f"error: cannot write the output: {error.strerror}"
+    return None

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
+import tempfile
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -248,11 +250,35 @@ def _write(output: str, content: bytes) -> None:
         stream.flush()
         return
     path = Path(output)
-    partial = path.with_name(f".{path.name}.partial")
+    _check_target(path)
+    partial: Path | None = None
     try:
-        partial.write_bytes(content)
+        # A private temporary name, created exclusively: nothing another user placed there
+        # (a symlink, a FIFO) is followed or replaced.
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+        partial = Path(name)
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(content)
         partial.replace(path)
     except OSError as error:
-        partial.unlink(missing_ok=True)
+        if partial is not None:
+            partial.unlink(missing_ok=True)
         fail(f"error: cannot write {path}: {error.strerror}")
     sys.stderr.write(f"Wrote {path} ({len(content)} bytes)\n")
+
+
+def _check_target(path: Path) -> None:
+    """Refuse an output that is not a file name, not a regular file, or Tablework's own."""
+    if not path.name or path.name in (".", ".."):
+        fail(f"error: cannot write {str(path)!r}: give a file name")
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        fail(f"error: will not replace {path}: it is not a regular file")
+    from tablework.settings import load
+
+    settings = load()
+    own = [settings.key_file]
+    if settings.database_url.startswith("sqlite:///"):
+        own.append(Path(settings.database_url.removeprefix("sqlite:///")))
+    resolved = path.resolve()
+    if any(resolved == p.resolve() for p in own):
+        fail(f"error: will not replace {path}: it is Tablework's own database or key")

@@ -17,7 +17,27 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Draft, edit, sign, amend and verify session notes.", no_args_is_help=True)
 SessionId = Annotated[str, typer.Argument(metavar="SESSION_ID")]
 INCOMPLETE = "incomplete session: no end of session was recorded"
-Author = Annotated[str, typer.Option("--by", help="Who signs or writes (name, role).")]
+MAX_AUTHOR = 200
+MAX_ADDENDUM = 20_000
+
+
+def _bounded(limit: int, what: str) -> Any:
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise typer.BadParameter(f"{what} is at most {limit} characters")
+        return value
+
+    return check
+
+
+Author = Annotated[
+    str,
+    typer.Option(
+        "--by",
+        help="Who signs or writes (name, role).",
+        callback=_bounded(MAX_AUTHOR, "--by"),
+    ),
+]
 
 
 @app.command("draft")
@@ -93,7 +113,10 @@ def sign(session_id: SessionId, by: Author) -> None:
 def addendum(
     session_id: SessionId,
     by: Author,
-    text: Annotated[str, typer.Option("--text", help="The addendum.")],
+    text: Annotated[
+        str,
+        typer.Option("--text", help="The addendum.", callback=_bounded(MAX_ADDENDUM, "--text")),
+    ],
 ) -> None:
     """Add a dated addendum to a signed note."""
     from tablework.store import notes

@@ -117,7 +117,10 @@ def _problem(detail: Any) -> str:
     )
     if detail["type"] == "extra_forbidden":
         return f"{field}: unknown answer name (see the intake questionnaire)"
-    return f"{field}: {detail['msg']} (got {detail.get('input')!r})"
+    given = detail.get("input")
+    # Echo numbers and short words, never free text: it may be personal data.
+    shown = repr(given) if not isinstance(given, str) or len(given) <= 12 else "some text"
+    return f"{field}: {detail['msg']} (got {shown})"
 
 
 Note = Annotated[str, Field(max_length=2000)] | None

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import rfc8785
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, insert, inspect, select
 
 from tablework.store.tables import chain_links
 
@@ -208,3 +208,27 @@ def chain_existing(conn: Connection) -> None:
     for _, kind, row in sorted(found, key=lambda item: (utc_text(item[0]), KINDS.index(item[1]))):
         opens = kind == "event" and row["seq"] == 1
         add_link(conn, key, kind, row, headers.get(row["session_id"]) if opens else None)
+
+
+def key_holds(conn: Connection, key: bytes) -> bool:
+    """Whether `key` made the newest link (True on an empty chain): a missing or wrong key
+    must not write records that the right key would then call forged."""
+    if not inspect(conn).has_table(chain_links.name):
+        return True  # a schema from before the chain: nothing to match yet
+    rows = conn.execute(select(chain_links).order_by(chain_links.c.position.desc()).limit(2)).all()
+    if not rows:
+        return True
+    head = rows[0]
+    previous = rows[1].link if len(rows) > 1 else ""
+    if len(rows) > 1 and rows[1].position != head.position - 1:
+        return True  # a gap: verification reports it; the key itself cannot be judged here
+    expected = link_digest(
+        key,
+        head.position,
+        previous,
+        head.kind,
+        head.record_id,
+        head.session_id,
+        head.record_digest,
+    )
+    return bool(hmac.compare_digest(expected, head.link))

@@ -55,10 +55,68 @@ Check = Callable[[Store], Iterable[Finding]]
 
 
 def check_database(store: Store, checks: Iterable[Check] | None = None) -> CheckReport:
-    """Run every check (default: `CHECKS`) and collect what they found."""
+    """Run every check (default: `CHECKS`) and collect what they found. A check that cannot
+    even read the records (a row changed outside Tablework) is itself a problem found."""
     chosen = list(CHECKS if checks is None else checks)
-    findings = tuple(finding for run in chosen for finding in run(store))
+    findings = tuple(finding for run in chosen for finding in _run(run, store))
     return CheckReport(findings, tuple(c.__name__ for c in chosen), _counts(store))
+
+
+def _run(check: Check, store: Store) -> list[Finding]:
+    try:
+        return list(check(store))
+    except Exception as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+        return [_problem(check.__name__, f"cannot read the records to check them: {first}")]
+
+
+APPEND_ONLY_TABLES = (
+    "audit",
+    "chain_links",
+    "events",
+    "intakes",
+    "note_addenda",
+    "note_versions",
+    "session_intakes",
+    "sessions",
+)
+EXPECTED_TRIGGERS = {
+    "sqlite": {
+        *(f"{t}_no_{verb}" for t in APPEND_ONLY_TABLES for verb in ("update", "delete", "replace")),
+        "note_versions_locked",
+    },
+    "postgresql": {
+        *(
+            f"{t}_no_{verb}"
+            for t in APPEND_ONLY_TABLES
+            for verb in ("truncate", "update_or_delete")
+        ),
+        "note_versions_locked",
+    },
+}
+"""The triggers that keep records append-only; someone who dropped one could rewrite rows."""
+
+
+def append_only_triggers(store: Store) -> Iterator[Finding]:
+    """Every trigger that keeps records append-only is in place."""
+    dialect = store.engine.dialect.name
+    expected = EXPECTED_TRIGGERS.get(dialect, set())
+    query = (
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        if dialect == "sqlite"
+        else "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE NOT t.tgisinternal AND n.nspname = current_schema()"
+    )
+    with store.engine.connect() as conn:
+        present = {row[0] for row in conn.exec_driver_sql(query)}
+    missing = sorted(expected - present)
+    if missing:
+        yield _problem(
+            "append_only_triggers",
+            f"{len(missing)} append-only trigger(s) are missing, so records could be "
+            f"rewritten: {_listed(missing)}",
+        )
 
 
 def schema_revision(store: Store) -> Iterator[Finding]:
@@ -172,14 +230,18 @@ CHECKS: list[Check] = [
     incomplete_sessions,
     note_digests,
     record_chain,
+    append_only_triggers,
 ]
 
 
 def _signed_note_holds(store: Store, session_id: str) -> bool:
-    try:
-        return notes.verify(store, session_id).ok
-    except notes.NoNote:  # a signed version without its signer or digest
+    """The signed note still matches its own SHA-256 (the chain is checked separately)."""
+    from tablework.documents.signing import digest
+
+    signed = next((v for v in notes.versions(store, session_id) if v.kind == "signed"), None)
+    if signed is None or signed.author is None or signed.digest is None:
         return False
+    return digest(session_id, signed.body, signed.author, signed.created_at) == signed.digest
 
 
 def _counts(store: Store) -> dict[str, int]:

@@ -24,7 +24,17 @@ def open_engine(url: str, **engine_options: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         is_uri = parsed.query.get("uri") == "true"  # file:...?mode=ro: opened as it is
         return _sqlite_engine(url, None if is_uri else parsed.database, **engine_options)
-    return create_engine(url, pool_pre_ping=True, **engine_options)
+    engine = create_engine(url, pool_pre_ping=True, **engine_options)
+
+    @event.listens_for(engine, "connect")
+    def _wait_at_most(dbapi_connection: Any, _record: Any) -> None:
+        # Behind another session's lock a command gives up with one line, as on SQLite,
+        # instead of waiting for ever.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
+        dbapi_connection.commit()
+
+    return engine
 
 
 class DatabaseUnavailable(RuntimeError):

@@ -85,12 +85,29 @@ def erase_client(store: Store, client_id: str, actor: str, years: int) -> Erased
         session_ids = list(
             conn.scalars(select(sessions.c.id).where(sessions.c.client_id == client_id))
         )
+        _refuse_unverified(conn, store.key, session_ids)
         with _triggers_lifted(conn):
             _delete_records(conn, client_id, session_ids)
         for record in [client_id, *session_ids]:
             row = {"actor": actor, "action": "erase", "record": record, "at": now}
             insert_chained(conn, store.key, "audit", audit, row)
     return Erased(client_id, session_ids)
+
+
+class RecordsAltered(RuntimeError):
+    """The client's records fail verification: their dates cannot be trusted for erasure."""
+
+
+def _refuse_unverified(conn: Connection, key: bytes, session_ids: list[str]) -> None:
+    # The retention period is counted from stored dates; an altered record could move them.
+    from tablework.store.verify import verify_session
+
+    for session_id in session_ids:
+        if verify_session(conn, key, session_id):
+            raise RecordsAltered(
+                f"session {session_id} fails verification (run `tablework db check`): its "
+                "dates cannot be trusted, so nothing was erased"
+            )
 
 
 def last_record_at(conn: Connection, client_id: str) -> datetime:

@@ -22,7 +22,12 @@ class RecordKeyError(RuntimeError):
 def load(path: Path) -> bytes:
     """The key in `path`; RecordKeyError if the file is missing or malformed."""
     try:
-        text = path.read_text(encoding="ascii").strip()
+        if not path.is_file():
+            if path.exists():
+                raise RecordKeyError(f"the record key at {path} is not a regular file")
+            raise FileNotFoundError(path)
+        with path.open("rb") as file:
+            text = file.read(KEY_BYTES * 2 + 64).decode("ascii").strip()
     except FileNotFoundError:
         raise RecordKeyError(
             f"no record key at {path}: it is made when a record is first written"

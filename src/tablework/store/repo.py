@@ -21,9 +21,9 @@ from sqlalchemy import Connection, Engine, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tablework.session.events import Event, event_json, parse_event
-from tablework.store.chain import insert_chained, take_turn
+from tablework.store.chain import insert_chained, key_holds, take_turn
 from tablework.store.database import WRITE
-from tablework.store.tables import clients, events, sessions
+from tablework.store.tables import chain_links, clients, events, sessions
 
 MAX_APPEND_ATTEMPTS = 20
 MAX_KEY_LENGTH = 128
@@ -92,6 +92,7 @@ class Store:
         self.engine = engine
         self.clock = clock
         self._key = key
+        self._key_checked = False
 
     @property
     def key(self) -> bytes:
@@ -100,8 +101,22 @@ class Store:
             from tablework.settings import key_file
             from tablework.store import record_key
 
-            self._key = record_key.load_or_create(key_file())
+            path = key_file()
+            if not path.exists() and self._has_chain():
+                raise record_key.RecordKeyError(
+                    f"no record key at {path}, but this database holds chained records: "
+                    "restore the key file from your backup (or set TABLEWORK_KEY_FILE)"
+                )
+            self._key = record_key.load_or_create(path)
         return self._key
+
+    def _has_chain(self) -> bool:
+        from sqlalchemy import inspect
+
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table(chain_links.name):
+                return False  # a schema from before the chain: nothing is chained yet
+            return conn.scalar(select(chain_links.c.position).limit(1)) is not None
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
@@ -109,6 +124,15 @@ class Store:
         take their turn on the record chain first (store.chain.take_turn)."""
         with self.engine.connect().execution_options(**WRITE) as conn, conn.begin():
             take_turn(conn)
+            if not self._key_checked:
+                if not key_holds(conn, self.key):
+                    from tablework.store.record_key import RecordKeyError
+
+                    raise RecordKeyError(
+                        "the record key does not match this database's records: use the key "
+                        "they were written with (nothing was written)"
+                    )
+                self._key_checked = True
             yield conn
 
     def add_client(self, display_name: str) -> str:
