@@ -20,6 +20,9 @@ from tablework.session.events import Event, SessionStarted
 from tablework.store.intakes import StoredIntake, client_session_intakes, session_intake
 from tablework.store.repo import SessionRow, Store
 from tablework.store.summaries import SessionSummary
+from tablework.summarised import client_outcomes
+
+__all__ = ["SessionDocuments", "client_outcomes", "load_client_sessions", "load_session"]
 
 
 @dataclass(frozen=True)
@@ -91,26 +94,6 @@ def load_client_sessions(store: Store, client_id: str) -> list[SessionDocuments]
             )
         )
     return documents
-
-
-def client_outcomes(store: Store, client_id: str | None = None) -> list[SessionOutcome]:
-    """Outcomes of every session (of one client, or all), oldest first: read from the
-    sessions' summaries, one query."""
-    return [
-        SessionOutcome(
-            session_id=summary.session_id,
-            client_id=summary.client_id,
-            protocol=summary.protocol,
-            session_index=summary.session_index,
-            started_at=summary.started_at.isoformat(),
-            pain_before=summary.pain_before,
-            pain_after=summary.pain_after,
-            responder=summary.responder if summary.ended else None,
-            psfs_mean=summary.psfs_mean,
-            complete=summary.ended,
-        )
-        for summary in store.summaries(client_id)
-    ]
 
 
 def _documents(
