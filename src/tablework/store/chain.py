@@ -149,24 +149,29 @@ def add_link(
 
     The caller has taken its turn (`take_turn`) at the start of that transaction.
     """
-    head = conn.execute(
-        select(chain_links.c.position, chain_links.c.link)
-        .order_by(chain_links.c.position.desc())
-        .limit(1)
-    ).first()
+    head = conn.execute(_HEAD).first()
     position, previous = (head.position + 1, head.link) if head is not None else (1, "")
     session_id = row.get("session_id")
     digest = record_digest(key, record_content(kind, row, header))
     conn.execute(
-        insert(chain_links).values(
-            position=position,
-            kind=kind,
-            record_id=row["id"],
-            session_id=session_id,
-            record_digest=digest,
-            link=link_digest(key, position, previous, kind, row["id"], session_id, digest),
-        )
+        _INSERT_LINK,
+        {
+            "position": position,
+            "kind": kind,
+            "record_id": row["id"],
+            "session_id": session_id,
+            "record_digest": digest,
+            "link": link_digest(key, position, previous, kind, row["id"], session_id, digest),
+        },
     )
+
+
+_HEAD = (
+    select(chain_links.c.position, chain_links.c.link)
+    .order_by(chain_links.c.position.desc())
+    .limit(1)
+)
+_INSERT_LINK = insert(chain_links)
 
 
 def utc_text(value: datetime) -> str:

@@ -211,14 +211,9 @@ class Store:
                 existing = _select_by_key(conn, session_id, key)
                 if existing is not None:
                     return same_retry(existing, event)
-            last = conn.scalar(
-                select(func.max(events.c.seq)).where(events.c.session_id == session_id)
-            )
-            header = None
-            if last is None:
-                header = conn.execute(select(sessions).where(sessions.c.id == session_id)).first()
-                if header is None:
-                    raise NotFound(f"no session with id {session_id}")
+            last = conn.scalar(_LAST_SEQ, {"session_id": session_id})
+            if last is None and conn.scalar(_HEADER_ID, {"session_id": session_id}) is None:
+                raise NotFound(f"no session with id {session_id}")
             seq = (last or 0) + 1
             if expected_seq is not None and seq != expected_seq:
                 raise SeqConflict(f"expected seq {expected_seq}, next is {seq}")
@@ -432,6 +427,8 @@ _PREVIOUS_SUMMARY = (
     .order_by(session_summaries.c.started_at.desc(), session_summaries.c.session_id.desc())
     .limit(1)
 )
+_LAST_SEQ = select(func.max(events.c.seq)).where(events.c.session_id == bindparam("session_id"))
+_HEADER_ID = select(sessions.c.id).where(sessions.c.id == bindparam("session_id"))
 _EVENTS = (
     select(events).where(events.c.session_id == bindparam("session_id")).order_by(events.c.seq)
 )
