@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import rfc8785
 from sqlalchemy import Connection, Table, insert, select
 
 from tablework.store.tables import chain_links
@@ -186,6 +185,8 @@ def _as_stored(value: Any) -> Any:
 
 
 def _mac(key: bytes, purpose: bytes, value: Mapping[str, Any]) -> str:
+    import rfc8785  # only writers and verifiers need it
+
     return hmac.new(key, purpose + rfc8785.dumps(dict(value)), hashlib.sha256).hexdigest()
 
 

@@ -15,12 +15,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from tablework.session.events import Event, event_json, parse_event
 from tablework.store.chain import insert_chained, take_turn
 from tablework.store.database import WRITE
 from tablework.store.summaries import (
@@ -32,6 +31,9 @@ from tablework.store.summaries import (
     summary_from_row,
 )
 from tablework.store.tables import clients, events, session_summaries, sessions
+
+if TYPE_CHECKING:  # the event models are imported when an event is read or written
+    from tablework.session.events import Event
 
 MAX_APPEND_ATTEMPTS = 20
 MAX_KEY_LENGTH = 128
@@ -335,6 +337,8 @@ def insert_events(
     first event of a session also covers the session's header row), and bring the
     session's summary up to date: to `standing` (the session after the last of them) when
     the caller knows it, else by replaying the stored session."""
+    from tablework.session.events import event_json
+
     stored = [
         StoredEvent(session_id, first_seq + i, event, actor, at, key if i == 0 else None)
         for i, event in enumerate(new_events)
@@ -378,6 +382,8 @@ def check_idempotency_key(key: str) -> None:
 
 def same_retry(stored: StoredEvent, event: Event) -> StoredEvent:
     """The stored event of a retry, or IdempotencyKeyReused if the retry says otherwise."""
+    from tablework.session.events import event_json
+
     if event_json(stored.event) != event_json(event):
         raise IdempotencyKeyReused(
             f"idempotency key {stored.idempotency_key} was already used for a different "
@@ -446,6 +452,8 @@ def _session_row(row: Any) -> SessionRow:
 
 
 def _stored(row: Any) -> StoredEvent:
+    from tablework.session.events import parse_event
+
     return StoredEvent(
         row.session_id,
         row.seq,

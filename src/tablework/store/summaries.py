@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from tablework.outcomes import is_responder, psfs_mean
-from tablework.session.events import Event, SessionStarted, parse_event
 from tablework.store.tables import events, intakes, session_intakes, session_summaries, sessions
 
 if TYPE_CHECKING:
+    from tablework.session.events import Event
     from tablework.session.state import State
 
 BATCH = 2_000
@@ -73,10 +73,11 @@ def replayed(protocol_ref: str, stored: Sequence[Event]) -> Standing:
     Events the engine refuses (written past it, straight to the store) are skipped, so a
     session damaged that way still has a summary, of what the engine would accept.
     """
+    from tablework.session.events import EventError, SessionStarted
+
     if not stored or not isinstance(stored[0], SessionStarted):
         return NOT_STARTED
     from tablework.protocols.loader import get
-    from tablework.session.events import EventError
     from tablework.session.state import apply, start
 
     try:
@@ -155,6 +156,8 @@ def record_standing(conn: Connection, session_id: str, now: Standing, last_seq: 
 
 def record_standing_replayed(conn: Connection, session_id: str) -> None:
     """The session's summary recomputed from its stored events (for writers without a state)."""
+    from tablework.session.events import parse_event
+
     protocol = conn.scalar(select(sessions.c.protocol).where(sessions.c.id == session_id))
     rows = conn.execute(_EVENTS_OF, {"key": session_id}).all()
     found = [parse_event(row.payload) for row in rows]
@@ -253,6 +256,8 @@ def _expected_batch(engine: Engine, headers: Sequence[Any]) -> Iterator[Expected
 
 
 def _expected_on(conn: Connection, headers: Sequence[Any]) -> Iterator[Expected]:
+    from tablework.session.events import parse_event
+
     ids = [h.id for h in headers]
     by_session: dict[str, list[Event]] = {}
     rows = conn.execute(
