@@ -111,3 +111,17 @@ def test_bulk_demo_data_passes_every_check(store: Store) -> None:
     assert opened.state.history is not None and len(opened.state.history.sessions) == 4
     recorder.record(store, opened.stored.session_id, Note(at=5, text="after the bulk insert"))
     assert check_database(store).ok
+
+
+def test_migration_0006_downgrades_and_summarises_again_on_upgrade(store: Store) -> None:
+    from tablework.store.database import HEAD, current_revision, migrate
+    from test_store_append_only import downgrade
+
+    client = store.add_client("Invented Client")
+    demo_sessions(store, client, 2)
+    before = store.summaries()
+    downgrade(store, "0005")
+    assert current_revision(store.engine) == "0005"
+    migrate(store.engine)
+    assert current_revision(store.engine) == HEAD
+    assert store.summaries() == before
