@@ -198,15 +198,17 @@ def expected(engine: Engine) -> Iterator[Expected]:
 
 
 def rebuild(engine: Engine) -> int:
-    """Recompute every summary from the events, then replace them in one transaction;
-    return how many sessions there are."""
+    """Recompute every summary from the events in one write transaction; return how many.
+
+    It takes its turn on the chain first, so no event is stored while it recomputes: no
+    summary can be left behind by a post that raced the rebuild.
+    """
+    from tablework.store.chain import take_turn
     from tablework.store.database import WRITE
 
-    computed = list(expected(engine))
     with engine.connect().execution_options(**WRITE) as conn, conn.begin():
-        conn.execute(session_summaries.delete())
-        _insert_all(conn, computed)
-    return len(computed)
+        take_turn(conn)
+        return rebuild_on(conn)
 
 
 def rebuild_on(conn: Connection) -> int:
@@ -231,7 +233,9 @@ def compare(engine: Engine) -> Iterator[str]:
             yield f"session {found.session_id} has no summary"
             continue
         differing = sorted(
-            name for name, value in found.columns.items() if _stored_value(row, name) != value
+            name
+            for name, value in found.columns.items()
+            if _stored_value(row, name) != (_naive(value) if name == "started_at" else value)
         )
         if differing:
             yield f"session {found.session_id}: summary differs in {', '.join(differing)}"
@@ -281,7 +285,7 @@ def _expected_on(conn: Connection, headers: Sequence[Any]) -> Iterator[Expected]
                 "client_id": header.client_id,
                 "protocol": header.protocol,
                 "session_index": header.session_index,
-                "started_at": _naive(header.started_at),
+                "started_at": header.started_at,
                 "psfs_mean": psfs.get(header.id),
                 "last_seq": len(found),
                 **replayed(header.protocol, found).columns(),
