@@ -45,7 +45,7 @@ def test_db_check_passes_a_whole_record(cli: CliRunner, cli_db: Store) -> None:
     cli.invoke(app, ["note", "sign", session, "--by", "Invented Therapist"])
     result = cli.invoke(app, ["db", "check"])
     assert result.exit_code == 0, result.output
-    assert "ok: 8 checks passed on 1 sessions, 26 events, 1 signed notes" in result.stdout
+    assert "ok: 9 checks passed on 1 sessions, 26 events, 1 signed notes" in result.stdout
 
 
 def test_db_check_warns_about_an_incomplete_session_but_passes(
@@ -292,3 +292,34 @@ def test_a_wrong_record_key_writes_nothing(
     assert result.exit_code == 1
     assert "no record key" in result.output or "does not match" in result.output
     assert len(cli_db.session_ids()) == before
+
+
+def test_db_rebuild_recomputes_summaries_and_changes_no_record(
+    cli: CliRunner, cli_db: Store
+) -> None:
+    saved_session(cli)
+    before = cli_db.summaries()
+    result = cli.invoke(app, ["db", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "rebuilt the summaries of 1 session(s) from their events\n"
+    assert cli_db.summaries() == before
+
+
+def test_demo_at_scale_adds_clients_with_their_sessions(cli: CliRunner, cli_db: Store) -> None:
+    result = cli.invoke(app, ["demo", "--clients", "2", "--sessions", "3"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Added 2 invented clients with 6 sessions (")
+    assert len(cli_db.summaries()) == 6
+    assert cli.invoke(app, ["db", "check"]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [["--clients", "2"], ["--clients", "0", "--sessions", "1"], ["--clients", "x"]],
+)
+def test_demo_at_scale_refuses_bad_sizes_in_one_line(
+    cli: CliRunner, cli_db: Store, arguments: list[str]
+) -> None:
+    result = cli.invoke(app, ["demo", *arguments])
+    assert result.exit_code == 2
+    assert cli_db.summaries() == []

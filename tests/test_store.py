@@ -221,8 +221,19 @@ def test_upgrading_an_existing_database_keeps_its_events(database_url: str) -> N
     engine = open_engine(database_url)
     migrate(engine, "0001")
     old = Store(engine)
-    session = new_session(old)
+    session = "0" * 32
     with engine.begin() as conn:  # as Tablework 0001 wrote it, before the chain existed
+        conn.execute(
+            text("INSERT INTO clients (id, display_name, created_at) VALUES (:c, 'Invented', :t)"),
+            {"c": "c" * 32, "t": old.clock()},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO sessions (id, client_id, protocol, session_index, started_at) "
+                "VALUES (:s, :c, 'acute-low-back-spasm@1.0.0', 1, :t)"
+            ),
+            {"s": session, "c": "c" * 32, "t": old.clock()},
+        )
         conn.execute(
             text(
                 "INSERT INTO events (session_id, seq, type, at, payload, recorded_at) "
@@ -238,4 +249,5 @@ def test_upgrading_an_existing_database_keeps_its_events(database_url: str) -> N
     assert current_revision(engine) == HEAD
     assert [s.event.text for s in Store(engine).events(session)] == ["before the upgrade"]  # type: ignore[union-attr]
     assert verify_all(engine) == []  # chained by the upgrade
+    assert [s.last_seq for s in Store(engine).summaries()] == [1]  # summarised by 0006
     engine.dispose()

@@ -6,7 +6,9 @@ describe the same session the same way.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
+from datetime import datetime
 
 from tablework.documents.careplan import CarePlan, plan_care
 from tablework.documents.record import SessionRecord, build
@@ -14,9 +16,13 @@ from tablework.documents.soap import Previous, Soap, draft
 from tablework.outcomes import SessionOutcome, is_responder, psfs_mean
 from tablework.protocols.loader import get
 from tablework.screening.answers import Intake, parse_intake
-from tablework.session.events import SessionStarted
-from tablework.store.intakes import StoredIntake, session_intake
+from tablework.session.events import Event, SessionStarted
+from tablework.store.intakes import StoredIntake, client_session_intakes, session_intake
 from tablework.store.repo import SessionRow, Store
+from tablework.store.summaries import SessionSummary
+from tablework.summarised import client_outcomes
+
+__all__ = ["SessionDocuments", "client_outcomes", "load_client_sessions", "load_session"]
 
 
 @dataclass(frozen=True)
@@ -63,22 +69,46 @@ class SessionDocuments:
 def load_session(store: Store, session_id: str) -> SessionDocuments:
     """Load and derive everything for one session (NotFound if it does not exist)."""
     row = store.session(session_id)
-    record = _record(store, row)
     stored = session_intake(store, session_id)
+    previous = store.previous_summary(row.id)
+    return _documents(row, [s.event for s in store.events(row.id)], stored, _as_previous(previous))
+
+
+def load_client_sessions(store: Store, client_id: str) -> list[SessionDocuments]:
+    """Everything for each of a client's sessions, oldest first, in a fixed number of
+    queries however many sessions the client has."""
+    rows = store.sessions(client_id)
+    events = store.client_events(client_id)
+    linked = client_session_intakes(store, client_id)
+    documents: list[SessionDocuments] = []
+    starts = [row.started_at for row in rows]
+    for index, row in enumerate(rows):
+        earlier = _earlier(starts, index)
+        previous = documents[earlier].record.state if earlier is not None else None
+        documents.append(
+            _documents(
+                row,
+                [s.event for s in events.get(row.id, [])],
+                linked.get(row.id),
+                Previous(previous.pain_before, previous.pain_after) if previous else None,
+            )
+        )
+    return documents
+
+
+def _documents(
+    row: SessionRow,
+    events: list[Event],
+    stored: StoredIntake | None,
+    previous: Previous | None,
+) -> SessionDocuments:
+    record = _record(row, events)
     intake = parse_intake(stored.intake) if stored else None
     onset = intake.answers.onset_days if intake else None
-    return SessionDocuments(
-        row, record, stored, intake, plan_care(record, onset), _previous(store, row)
-    )
+    return SessionDocuments(row, record, stored, intake, plan_care(record, onset), previous)
 
 
-def client_outcomes(store: Store, client_id: str | None = None) -> list[SessionOutcome]:
-    """Outcomes of every session (of one client, or all), oldest first."""
-    return [load_session(store, sid).outcome() for sid in store.session_ids(client_id)]
-
-
-def _record(store: Store, row: SessionRow) -> SessionRecord:
-    events = [s.event for s in store.events(row.id)]
+def _record(row: SessionRow, events: list[Event]) -> SessionRecord:
     if not events:
         # A header without events (an interrupted save from before saves were atomic):
         # its opening is what the header says, and the record is incomplete.
@@ -86,10 +116,14 @@ def _record(store: Store, row: SessionRow) -> SessionRecord:
     return build(get(row.protocol), events)
 
 
-def _previous(store: Store, row: SessionRow) -> Previous | None:
-    earlier = [sid for sid in store.session_ids(row.client_id) if sid != row.id]
-    earlier = [sid for sid in earlier if store.session(sid).started_at <= row.started_at]
-    if not earlier:
-        return None
-    state = _record(store, store.session(earlier[-1])).state
-    return Previous(state.pain_before, state.pain_after)
+def _earlier(starts: list[datetime], index: int) -> int | None:
+    """The session before `index` as a note's "previous" means it: the latest other
+    session that started no later (rows ordered by start, then id)."""
+    last = bisect_right(starts, starts[index]) - 1
+    if last == index:
+        last -= 1
+    return last if last >= 0 else None
+
+
+def _as_previous(summary: SessionSummary | None) -> Previous | None:
+    return None if summary is None else Previous(summary.pain_before, summary.pain_after)

@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from tablework.protocols.schema import ResponderRule
+if TYPE_CHECKING:
+    from tablework.protocols.schema import ResponderRule
 
 Z_95 = 1.959963984540054
 
@@ -78,13 +80,35 @@ def wilson(successes: int, trials: int, z: float = Z_95) -> tuple[float, float]:
 
 def responder_rates(outcomes: Iterable[SessionOutcome]) -> list[Rate]:
     """Per protocol: rated sessions, responders, rate and interval (unrated ones left out)."""
-    by_protocol: dict[str, list[bool]] = {}
-    for outcome in outcomes:
-        if outcome.responder is not None:
-            by_protocol.setdefault(outcome.protocol, []).append(outcome.responder)
+    return tallied_rates(
+        Tally(o.protocol, o.complete, o.responder, 1) for o in outcomes if o.responder is not None
+    )
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many sessions of a protocol share one outcome (ended or not; responded or not)."""
+
+    protocol: str
+    ended: bool
+    responder: bool | None
+    sessions: int
+
+
+def tallied_rates(tallies: Iterable[Tally]) -> list[Rate]:
+    """Per protocol: rated sessions, responders, rate and interval, from counted outcomes."""
+    rated: dict[str, int] = {}
+    responded: dict[str, int] = {}
+    for tally in tallies:
+        if tally.responder is None:
+            continue
+        rated[tally.protocol] = rated.get(tally.protocol, 0) + tally.sessions
+        responded[tally.protocol] = responded.get(tally.protocol, 0) + (
+            tally.sessions if tally.responder else 0
+        )
     rates = []
-    for protocol, flags in sorted(by_protocol.items()):
-        n, k = len(flags), sum(flags)
+    for protocol, n in sorted(rated.items()):
+        k = responded[protocol]
         low, high = wilson(k, n)
         rates.append(Rate(protocol, n, k, k / n, low, high))
     return rates

@@ -1,8 +1,9 @@
 """Live sessions on the store: validate each event with the engine, then append it.
 
-This is the one path from a command to the record: load the session, replay its events,
-let the engine accept or reject the new event, append it at the next position, and answer
-with the guidance. If another device appended first, reload and decide again. A session
+This is the one path from a command to the record: take the session's state (from the
+live-state cache, or by replaying its events), let the engine accept or reject the new
+event, append it at the next position with the session's new summary, and answer with the
+guidance. If another device appended first, reload and decide again. A session
 recorded elsewhere (a simulator script, the demo) is checked by the same engine and stored
 whole by `save_session`, in one transaction.
 """
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tablework.live_states import LIVE
 from tablework.protocols.loader import get
 from tablework.protocols.schema import Protocol
 from tablework.session.engine import advise, replay
@@ -31,6 +33,7 @@ from tablework.store.repo import (
     insert_session,
     same_retry,
 )
+from tablework.store.summaries import standing
 
 MAX_RETRIES = 20
 
@@ -61,8 +64,16 @@ def open_session(
         if intake_id is not None:
             insert_link(conn, session_id, intake_id)
         (stored,) = insert_events(
-            conn, store.key, session_id, [pinned], first_seq=1, at=at, actor=actor
+            conn,
+            store.key,
+            session_id,
+            [pinned],
+            first_seq=1,
+            at=at,
+            actor=actor,
+            standing=standing(state),
         )
+    LIVE.put(_database(store), session_id, stored.seq, state)
     return Recorded(stored, state, advise(state))
 
 
@@ -111,7 +122,14 @@ def save_session(
             stored = insert_intake(conn, client_id, intake.intake, intake.screening, at)
             insert_link(conn, session_id, stored.id)
         insert_events(
-            conn, store.key, session_id, [pinned, *events], first_seq=1, at=at, actor=actor
+            conn,
+            store.key,
+            session_id,
+            [pinned, *events],
+            first_seq=1,
+            at=at,
+            actor=actor,
+            standing=standing(state),
         )
     return Saved(client_id, session_id, state)
 
@@ -157,48 +175,79 @@ def record(
     idempotency_key: str | None = None,
     actor: str | None = None,
 ) -> Recorded:
-    """Check `event` against the session and append it; raise EventError if it is invalid."""
+    """Check `event` against the session and append it; raise EventError if it is invalid.
+
+    The session's state comes from the live-state cache when it holds the session's last
+    seq; a miss, or a seq conflict with another writer, reloads and replays it once.
+    """
+    if idempotency_key is not None:
+        check_idempotency_key(idempotency_key)
+        earlier = store.event_by_key(session_id, idempotency_key)
+        if earlier is not None:
+            _, state, _ = _reloaded(store, session_id)
+            return Recorded(same_retry(earlier, event), state, advise(state))
+    database = _database(store)
     for _ in range(MAX_RETRIES):
-        _, state, stored = load(store, session_id)
-        if idempotency_key is not None:
-            check_idempotency_key(idempotency_key)
-            earlier = next((s for s in stored if s.idempotency_key == idempotency_key), None)
-            if earlier is not None:
-                return Recorded(same_retry(earlier, event), state, advise(state))
-        new_state = apply(state, event)
+        last_seq, state, cached = _live(store, session_id)
+        try:
+            new_state = apply(state, event)
+        except EventError:
+            if not cached:
+                raise
+            LIVE.forget(database, session_id)  # judged on a stale state: judge afresh
+            continue
         try:
             saved = store.append(
                 session_id,
                 event,
                 idempotency_key=idempotency_key,
                 actor=actor,
-                expected_seq=len(stored) + 1,
+                expected_seq=last_seq + 1,
+                standing=standing(new_state),
             )
         except SeqConflict:
+            LIVE.forget(database, session_id)
             continue
-        if saved.seq != len(stored) + 1:  # the idempotency key matched a racing retry
-            _, new_state, _ = load(store, session_id)
+        if saved.seq != last_seq + 1:  # the idempotency key matched a racing retry
+            _, new_state, _ = _reloaded(store, session_id)
+        else:
+            LIVE.put(database, session_id, saved.seq, new_state)
         return Recorded(saved, new_state, advise(new_state))
     raise SeqConflict(f"session {session_id} is changing too fast to record into")
 
 
+def _live(store: Store, session_id: str) -> tuple[int, State, bool]:
+    """The session's last seq and state, and whether they came from the cache."""
+    found = LIVE.get(_database(store), session_id)
+    if found is not None:
+        return found.last_seq, found.state, True
+    last_seq, state, _ = _reloaded(store, session_id)
+    return last_seq, state, False
+
+
+def _reloaded(store: Store, session_id: str) -> tuple[int, State, list[StoredEvent]]:
+    """The session replayed from the store, and kept in the cache."""
+    _, state, stored = load(store, session_id)
+    LIVE.put(_database(store), session_id, len(stored), state)
+    return len(stored), state, stored
+
+
+def _database(store: Store) -> str:
+    # Sessions are keyed per database: a restored copy holds the same session ids.
+    return f"{store.engine.url}#{id(store.engine)}"
+
+
 def history_for(store: Store, client_id: str, protocol_id: str) -> History:
-    """The client's earlier sessions under `protocol_id`, as the day's plan needs them."""
-    past = []
-    for session_id in store.session_ids(client_id):
-        row = store.session(session_id)
-        if row.protocol.partition("@")[0] != protocol_id:
-            continue
-        stored = store.events(session_id)
-        if not stored or not isinstance(stored[0].event, SessionStarted):
-            continue
-        state = replay(get(row.protocol), [s.event for s in stored])
-        past.append(
-            PastSession(
-                pain_before=state.pain_before,
-                pain_after=state.pain_after,
-                reactive_areas=tuple(sorted(state.reactive_areas)),
-                ended=state.ended,
-            )
+    """The client's earlier sessions under `protocol_id`, as the day's plan needs them:
+    read from their summaries, one query."""
+    past = [
+        PastSession(
+            pain_before=summary.pain_before,
+            pain_after=summary.pain_after,
+            reactive_areas=summary.reactive_areas,
+            ended=summary.ended,
         )
+        for summary in store.summaries(client_id)
+        if summary.protocol.partition("@")[0] == protocol_id and summary.last_seq > 0
+    ]
     return History(sessions=tuple(past))

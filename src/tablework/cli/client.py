@@ -35,8 +35,8 @@ def list_clients(output: FormatOption = OutputFormat.text) -> None:
             ]
         )
         return
-    for c in clients:
-        typer.echo(f"{c.id}  {c.display_name}")
+    if clients:
+        typer.echo("\n".join(f"{c.id}  {c.display_name}" for c in clients))
 
 
 @app.command("erase")

@@ -44,3 +44,13 @@ def check() -> None:
         problems = sum(f.severity is Severity.problem for f in report.findings)
         fail(f"db check: {problems} problem(s) in {counted}", code=1)
     typer.echo(f"ok: {len(report.checks)} checks passed on {counted}")
+
+
+@app.command("rebuild")
+def rebuild() -> None:
+    """Recompute every session's summary from its stored events (the record is unchanged)."""
+    from tablework.cli.context import open_store
+    from tablework.store.summaries import rebuild as rebuild_summaries
+
+    count = rebuild_summaries(open_store().engine)
+    typer.echo(f"rebuilt the summaries of {count} session(s) from their events")

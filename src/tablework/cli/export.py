@@ -99,36 +99,58 @@ def outcomes_command(
     path: TextOutput = STDOUT,
 ) -> None:
     """How often the protocol helps: responder rates with 95 % intervals, or per-session CSV."""
-    from tablework.charting import client_outcomes
-    from tablework.outcomes import responder_rates
+    if protocol is not None:
+        _known_protocol(protocol)
+    store = open_store()
+    if output is OutcomeFormat.text:
+        text = _tallied_text(store, protocol)
+    else:
+        text = _listed_outcomes(store, protocol, output)
+    _write(path, text.encode("utf-8"))
+
+
+def _known_protocol(protocol: str) -> None:
     from tablework.protocols.loader import UnknownProtocolError, get
 
     try:
-        if protocol is not None:
-            get(protocol)
+        get(protocol)
     except UnknownProtocolError as error:
         fail(f"error: {error.args[0]}")
-    sessions = client_outcomes(open_store())
-    if protocol is not None:
-        sessions = [
-            s
-            for s in sessions
-            if s.protocol.split("@")[0] == protocol.split("@")[0]
-            and (("@" not in protocol) or s.protocol == protocol)
-        ]
-    by_id = [_by_protocol_id(s) for s in sessions]
-    rates = responder_rates(by_id)
+
+
+def _tallied_text(store: Store, protocol: str | None) -> str:
+    """Rates from the database's counts: no session is read one by one."""
+    from tablework.outcomes import tallied_rates
+    from tablework.summarised import outcome_tallies
+
+    tallies = [t for t in outcome_tallies(store) if _wanted(t.protocol, protocol)]
+    rates = tallied_rates(replace(t, protocol=t.protocol.split("@")[0]) for t in tallies)
+    incomplete = sum(t.sessions for t in tallies if not t.ended)
+    return _rates_text(rates, sum(t.sessions for t in tallies)) + _incomplete_text(incomplete)
+
+
+def _listed_outcomes(store: Store, protocol: str | None, output: OutcomeFormat) -> str:
+    """Every session's outcome, as CSV or JSON (with the rates)."""
+    from tablework.outcomes import responder_rates
+    from tablework.summarised import client_outcomes
+
+    sessions = [s for s in client_outcomes(store) if _wanted(s.protocol, protocol)]
     if output is OutcomeFormat.csv:
-        text = _csv(sessions)
-    elif output is OutcomeFormat.json:
-        document = {
-            "protocols": [rate.__dict__ for rate in rates],
-            "sessions": [_session_json(s) for s in sessions],
-        }
-        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    else:
-        text = _rates_text(rates, len(sessions)) + _incomplete_text(sessions)
-    _write(path, text.encode("utf-8"))
+        return _csv(sessions)
+    document = {
+        "protocols": [rate.__dict__ for rate in responder_rates(map(_by_protocol_id, sessions))],
+        "sessions": [_session_json(s) for s in sessions],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _wanted(pinned: str, protocol: str | None) -> bool:
+    """Whether a session pinned to `pinned` is one of `protocol` (any version, unless named)."""
+    if protocol is None:
+        return True
+    return pinned.split("@")[0] == protocol.split("@")[0] and (
+        "@" not in protocol or pinned == protocol
+    )
 
 
 def _by_protocol_id(outcome: SessionOutcome) -> SessionOutcome:
@@ -201,8 +223,7 @@ def _rates_text(rates: list[Rate], total: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _incomplete_text(sessions: list[SessionOutcome]) -> str:
-    incomplete = sum(not s.complete for s in sessions)
+def _incomplete_text(incomplete: int) -> str:
     if incomplete:
         return f"{incomplete} session(s) incomplete (no end recorded): not rated.\n"
     return ""

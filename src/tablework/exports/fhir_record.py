@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tablework.charting import SessionDocuments, load_session
+from tablework.charting import SessionDocuments, load_client_sessions
 from tablework.store import notes
 from tablework.store.notes import Addendum, NoteVersion
 from tablework.store.repo import ClientRow, Store
@@ -28,15 +28,17 @@ class ClientRecord:
 
 
 def load_record(store: Store, client: ClientRow) -> ClientRecord:
-    """The client's record from the store."""
+    """The client's record from the store, in a fixed number of queries."""
+    current = notes.client_current(store, client.id)
+    addenda = notes.client_addenda(store, client.id)
     return ClientRecord(
         client,
         tuple(
             SessionEntry(
-                load_session(store, session_id),
-                notes.current(store, session_id),
-                tuple(notes.addenda(store, session_id)),
+                documents,
+                current.get(documents.session.id),
+                tuple(addenda.get(documents.session.id, ())),
             )
-            for session_id in store.session_ids(client.id)
+            for documents in load_client_sessions(store, client.id)
         ),
     )

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import rfc8785
 from sqlalchemy import Connection, Table, insert, inspect, select
 
 from tablework.store.tables import chain_links
@@ -149,24 +148,29 @@ def add_link(
 
     The caller has taken its turn (`take_turn`) at the start of that transaction.
     """
-    head = conn.execute(
-        select(chain_links.c.position, chain_links.c.link)
-        .order_by(chain_links.c.position.desc())
-        .limit(1)
-    ).first()
+    head = conn.execute(_HEAD).first()
     position, previous = (head.position + 1, head.link) if head is not None else (1, "")
     session_id = row.get("session_id")
     digest = record_digest(key, record_content(kind, row, header))
     conn.execute(
-        insert(chain_links).values(
-            position=position,
-            kind=kind,
-            record_id=row["id"],
-            session_id=session_id,
-            record_digest=digest,
-            link=link_digest(key, position, previous, kind, row["id"], session_id, digest),
-        )
+        _INSERT_LINK,
+        {
+            "position": position,
+            "kind": kind,
+            "record_id": row["id"],
+            "session_id": session_id,
+            "record_digest": digest,
+            "link": link_digest(key, position, previous, kind, row["id"], session_id, digest),
+        },
     )
+
+
+_HEAD = (
+    select(chain_links.c.position, chain_links.c.link)
+    .order_by(chain_links.c.position.desc())
+    .limit(1)
+)
+_INSERT_LINK = insert(chain_links)
 
 
 def utc_text(value: datetime) -> str:
@@ -181,6 +185,8 @@ def _as_stored(value: Any) -> Any:
 
 
 def _mac(key: bytes, purpose: bytes, value: Mapping[str, Any]) -> str:
+    import rfc8785  # only writers and verifiers need it
+
     return hmac.new(key, purpose + rfc8785.dumps(dict(value)), hashlib.sha256).hexdigest()
 
 

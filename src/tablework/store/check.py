@@ -222,6 +222,17 @@ def record_chain(store: Store) -> Iterator[Finding]:
         yield _problem("record_chain", problem)
 
 
+def session_summaries(store: Store) -> Iterator[Finding]:
+    """Each session's summary says what its events say (`db rebuild` recomputes them)."""
+    from tablework.store.summaries import compare
+
+    differing = list(compare(store.engine))
+    for line in differing[:MAX_LISTED]:
+        yield _problem("session_summaries", f"{line}: run `tablework db rebuild`")
+    if len(differing) > MAX_LISTED:
+        yield _problem("session_summaries", f"{len(differing) - MAX_LISTED} more summaries differ")
+
+
 CHECKS: list[Check] = [
     schema_revision,
     integrity,
@@ -229,6 +240,7 @@ CHECKS: list[Check] = [
     session_openings,
     incomplete_sessions,
     note_digests,
+    session_summaries,
     record_chain,
     append_only_triggers,
 ]

@@ -31,6 +31,7 @@ from tablework.store.tables import (
     note_addenda,
     note_versions,
     session_intakes,
+    session_summaries,
     sessions,
 )
 
@@ -132,7 +133,7 @@ def last_record_at(conn: Connection, client_id: str) -> datetime:
 
 
 def _delete_records(conn: Connection, client_id: str, session_ids: list[str]) -> None:
-    for table in (events, note_addenda, note_versions, session_intakes):
+    for table in (events, note_addenda, note_versions, session_intakes, session_summaries):
         conn.execute(delete(table).where(table.c.session_id.in_(session_ids)))
     conn.execute(delete(sessions).where(sessions.c.client_id == client_id))
     conn.execute(delete(intakes).where(intakes.c.client_id == client_id))

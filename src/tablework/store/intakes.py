@@ -11,6 +11,7 @@ from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from tablework.store.repo import Store, aware, lock_client
+from tablework.store.summaries import record_psfs
 from tablework.store.tables import intakes, session_intakes
 
 MAX_ATTEMPTS = 10
@@ -89,6 +90,8 @@ def link_session(store: Store, session_id: str, intake_id: str) -> None:
 def insert_link(conn: Connection, session_id: str, intake_id: str) -> None:
     """Record which intake a session was screened with, on an open transaction."""
     conn.execute(insert(session_intakes).values(session_id=session_id, intake_id=intake_id))
+    intake = conn.scalar(select(intakes.c.intake).where(intakes.c.id == intake_id))
+    record_psfs(conn, session_id, intake if isinstance(intake, dict) else {})
 
 
 def session_intake(store: Store, session_id: str) -> StoredIntake | None:
@@ -100,6 +103,17 @@ def session_intake(store: Store, session_id: str) -> StoredIntake | None:
             .where(session_intakes.c.session_id == session_id)
         ).first()
     return _row(row) if row is not None else None
+
+
+def client_session_intakes(store: Store, client_id: str) -> dict[str, StoredIntake]:
+    """The intake each of a client's sessions was screened with, by session id: one query."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(session_intakes.c.session_id, intakes)
+            .join(intakes, session_intakes.c.intake_id == intakes.c.id)
+            .where(intakes.c.client_id == client_id)
+        ).all()
+    return {row.session_id: _row(row) for row in rows}
 
 
 def _row(row: Any) -> StoredIntake:

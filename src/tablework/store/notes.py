@@ -17,7 +17,7 @@ from sqlalchemy import Connection, func, select
 from tablework.documents.signing import digest
 from tablework.store.chain import insert_chained
 from tablework.store.repo import Store, aware, lock_session
-from tablework.store.tables import note_addenda, note_versions
+from tablework.store.tables import note_addenda, note_versions, sessions
 
 
 class NoteLocked(RuntimeError):
@@ -139,6 +139,33 @@ def addenda(store: Store, session_id: str) -> list[Addendum]:
     return [Addendum(r.author, aware(r.created_at), r.text) for r in rows]
 
 
+def client_current(store: Store, client_id: str) -> dict[str, NoteVersion]:
+    """The latest note version of each of a client's sessions, by session id: one query."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(note_versions)
+            .join(sessions, sessions.c.id == note_versions.c.session_id)
+            .where(sessions.c.client_id == client_id)
+            .order_by(note_versions.c.session_id, note_versions.c.version)
+        ).all()
+    return {r.session_id: _version(r) for r in rows}
+
+
+def client_addenda(store: Store, client_id: str) -> dict[str, list[Addendum]]:
+    """The addenda of each of a client's sessions, by session id, oldest first: one query."""
+    found: dict[str, list[Addendum]] = {}
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(note_addenda)
+            .join(sessions, sessions.c.id == note_addenda.c.session_id)
+            .where(sessions.c.client_id == client_id)
+            .order_by(note_addenda.c.id)
+        ).all()
+    for r in rows:
+        found.setdefault(r.session_id, []).append(Addendum(r.author, aware(r.created_at), r.text))
+    return found
+
+
 def verify(store: Store, session_id: str) -> Verification:
     """Check the session's events, note versions and addenda against the chain.
 
@@ -171,12 +198,13 @@ def _versions(conn: Connection, session_id: str) -> list[NoteVersion]:
         .where(note_versions.c.session_id == session_id)
         .order_by(note_versions.c.version)
     ).all()
-    return [
-        NoteVersion(
-            r.session_id, r.version, r.kind, r.body, r.author, aware(r.created_at), r.digest
-        )
-        for r in rows
-    ]
+    return [_version(r) for r in rows]
+
+
+def _version(r: Any) -> NoteVersion:
+    return NoteVersion(
+        r.session_id, r.version, r.kind, r.body, r.author, aware(r.created_at), r.digest
+    )
 
 
 def _insert(

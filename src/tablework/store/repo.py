@@ -15,15 +15,25 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, exists, func, insert, select
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from tablework.session.events import Event, event_json, parse_event
 from tablework.store.chain import insert_chained, key_holds, take_turn
 from tablework.store.database import WRITE
-from tablework.store.tables import chain_links, clients, events, sessions
+from tablework.store.summaries import (
+    SessionSummary,
+    Standing,
+    insert_summary,
+    record_standing,
+    record_standing_replayed,
+    summary_from_row,
+)
+from tablework.store.tables import chain_links, clients, events, session_summaries, sessions
+
+if TYPE_CHECKING:  # the event models are imported when an event is read or written
+    from tablework.session.events import Event
 
 MAX_APPEND_ATTEMPTS = 20
 MAX_KEY_LENGTH = 128
@@ -160,19 +170,18 @@ class Store:
             return insert_session(conn, client_id, protocol, session_index, self.clock())
 
     def session(self, session_id: str) -> SessionRow:
+        """One session header by id; NotFound if there is none."""
         with self.engine.connect() as conn:
-            row = conn.execute(_session_rows().where(sessions.c.id == session_id)).first()
+            row = conn.execute(_SESSION, {"session_id": session_id}).first()
         if row is None:
             raise NotFound(f"no session with id {session_id}")
         return _session_row(row)
 
     def sessions(self, client_id: str | None = None) -> list[SessionRow]:
         """Session headers (of one client, or all), oldest first, each marked complete or not."""
-        query = _session_rows().order_by(sessions.c.started_at, sessions.c.id)
-        if client_id is not None:
-            query = query.where(sessions.c.client_id == client_id)
+        query = _SESSIONS if client_id is None else _CLIENT_SESSIONS
         with self.engine.connect() as conn:
-            return [_session_row(row) for row in conn.execute(query)]
+            return [_session_row(row) for row in conn.execute(query, {"client_id": client_id})]
 
     def append(
         self,
@@ -182,8 +191,12 @@ class Store:
         idempotency_key: str | None = None,
         actor: str | None = None,
         expected_seq: int | None = None,
+        standing: Standing | None = None,
     ) -> StoredEvent:
         """Store `event` as the session's next event and return it as stored.
+
+        `standing` is the session's summary once `event` is applied, when the caller has
+        folded it (the recorder does); without it the summary is recomputed by replay.
 
         With `idempotency_key`, a retry of an append that already committed returns the
         stored event instead of writing a second one (IdempotencyKeyReused if the stored
@@ -194,7 +207,9 @@ class Store:
             check_idempotency_key(idempotency_key)
         for _ in range(MAX_APPEND_ATTEMPTS):
             try:
-                return self._append_once(session_id, event, idempotency_key, actor, expected_seq)
+                return self._append_once(
+                    session_id, event, idempotency_key, actor, expected_seq, standing
+                )
             except IntegrityError:
                 stored = self._by_key(session_id, idempotency_key)
                 if stored is not None:
@@ -215,20 +230,16 @@ class Store:
         key: str | None,
         actor: str | None,
         expected_seq: int | None,
+        standing: Standing | None,
     ) -> StoredEvent:
         with self.writing() as conn:
             if key is not None:
                 existing = _select_by_key(conn, session_id, key)
                 if existing is not None:
                     return same_retry(existing, event)
-            last = conn.scalar(
-                select(func.max(events.c.seq)).where(events.c.session_id == session_id)
-            )
-            header = None
-            if last is None:
-                header = conn.execute(select(sessions).where(sessions.c.id == session_id)).first()
-                if header is None:
-                    raise NotFound(f"no session with id {session_id}")
+            last = conn.scalar(_LAST_SEQ, {"session_id": session_id})
+            if last is None and conn.scalar(_HEADER_ID, {"session_id": session_id}) is None:
+                raise NotFound(f"no session with id {session_id}")
             seq = (last or 0) + 1
             if expected_seq is not None and seq != expected_seq:
                 raise SeqConflict(f"expected seq {expected_seq}, next is {seq}")
@@ -241,6 +252,7 @@ class Store:
                 at=self.clock(),
                 actor=actor,
                 key=key,
+                standing=standing,
             )
             return stored
 
@@ -253,17 +265,39 @@ class Store:
     def events(self, session_id: str) -> list[StoredEvent]:
         """The session's events in order."""
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(events).where(events.c.session_id == session_id).order_by(events.c.seq)
-            ).all()
+            rows = conn.execute(_EVENTS, {"session_id": session_id}).all()
         return [_stored(row) for row in rows]
 
-    def session_ids(self, client_id: str | None = None) -> list[str]:
-        query = select(sessions.c.id).order_by(sessions.c.started_at, sessions.c.id)
-        if client_id is not None:
-            query = query.where(sessions.c.client_id == client_id)
+    def client_events(self, client_id: str) -> dict[str, list[StoredEvent]]:
+        """The events of every session of a client, by session id, in order: one query."""
+        found: dict[str, list[StoredEvent]] = {}
         with self.engine.connect() as conn:
-            return list(conn.scalars(query))
+            for row in conn.execute(_CLIENT_EVENTS, {"client_id": client_id}):
+                found.setdefault(row.session_id, []).append(_stored(row))
+        return found
+
+    def previous_summary(self, session_id: str) -> SessionSummary | None:
+        """The summary of the client's latest other session that started no later than
+        this one (what a note compares with), or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(_PREVIOUS_SUMMARY, {"session_id": session_id}).first()
+        return summary_from_row(row) if row is not None else None
+
+    def event_by_key(self, session_id: str, key: str) -> StoredEvent | None:
+        """The session's event stored under idempotency key `key`, if any."""
+        return self._by_key(session_id, key)
+
+    def session_ids(self, client_id: str | None = None) -> list[str]:
+        """Session ids (of one client, or all), oldest first."""
+        query = _SESSION_IDS if client_id is None else _CLIENT_SESSION_IDS
+        with self.engine.connect() as conn:
+            return list(conn.scalars(query, {"client_id": client_id}))
+
+    def summaries(self, client_id: str | None = None) -> list[SessionSummary]:
+        """Session summaries (of one client, or all), oldest first: one query, no replay."""
+        query = _SUMMARIES if client_id is None else _CLIENT_SUMMARIES
+        with self.engine.connect() as conn:
+            return [summary_from_row(row) for row in conn.execute(query, {"client_id": client_id})]
 
 
 # Writes on an open transaction (`Store.writing()`), so several compose into one.
@@ -299,17 +333,16 @@ def insert_session(
 ) -> str:
     """Add a session header for an existing client; return its new id."""
     lock_client(conn, client_id)
-    session_id = uuid.uuid4().hex
-    conn.execute(
-        insert(sessions).values(
-            id=session_id,
-            client_id=client_id,
-            protocol=protocol,
-            session_index=session_index,
-            started_at=at,
-        )
-    )
-    return session_id
+    header = {
+        "id": uuid.uuid4().hex,
+        "client_id": client_id,
+        "protocol": protocol,
+        "session_index": session_index,
+        "started_at": at,
+    }
+    conn.execute(insert(sessions).values(header))
+    insert_summary(conn, header)
+    return str(header["id"])
 
 
 def insert_events(
@@ -322,9 +355,14 @@ def insert_events(
     at: datetime,
     actor: str | None = None,
     key: str | None = None,
+    standing: Standing | None = None,
 ) -> list[StoredEvent]:
     """Add events at `first_seq`, `first_seq + 1`, ... of a session, each chained (the
-    first event of a session also covers the session's header row)."""
+    first event of a session also covers the session's header row), and bring the
+    session's summary up to date: to `standing` (the session after the last of them) when
+    the caller knows it, else by replaying the stored session."""
+    from tablework.session.events import event_json
+
     stored = [
         StoredEvent(session_id, first_seq + i, event, actor, at, key if i == 0 else None)
         for i, event in enumerate(new_events)
@@ -347,6 +385,10 @@ def insert_events(
             "idempotency_key": item.idempotency_key,
         }
         insert_chained(conn, record_key, "event", events, row, header)
+    if standing is None:
+        record_standing_replayed(conn, session_id)
+    elif stored:
+        record_standing(conn, session_id, standing, stored[-1].seq)
     return stored
 
 
@@ -364,6 +406,8 @@ def check_idempotency_key(key: str) -> None:
 
 def same_retry(stored: StoredEvent, event: Event) -> StoredEvent:
     """The stored event of a retry, or IdempotencyKeyReused if the retry says otherwise."""
+    from tablework.session.events import event_json
+
     if event_json(stored.event) != event_json(event):
         raise IdempotencyKeyReused(
             f"idempotency key {stored.idempotency_key} was already used for a different "
@@ -379,9 +423,45 @@ def _select_by_key(conn: Connection, session_id: str, key: str) -> StoredEvent |
     return _stored(row) if row is not None else None
 
 
-def _session_rows() -> Any:
-    ended = exists().where(events.c.session_id == sessions.c.id, events.c.type == "session_ended")
-    return select(sessions, ended.label("complete"))
+# Statements built once; SQLAlchemy caches their compiled form.
+_SESSION_ROWS = select(sessions, session_summaries.c.ended.label("complete")).outerjoin(
+    session_summaries, session_summaries.c.session_id == sessions.c.id
+)
+_SESSION = _SESSION_ROWS.where(sessions.c.id == bindparam("session_id"))
+_SESSIONS = _SESSION_ROWS.order_by(sessions.c.started_at, sessions.c.id)
+_CLIENT_SESSIONS = _SESSIONS.where(sessions.c.client_id == bindparam("client_id"))
+_SESSION_IDS = select(sessions.c.id).order_by(sessions.c.started_at, sessions.c.id)
+_CLIENT_SESSION_IDS = _SESSION_IDS.where(sessions.c.client_id == bindparam("client_id"))
+_SUMMARIES = select(session_summaries).order_by(
+    session_summaries.c.started_at, session_summaries.c.session_id
+)
+_CLIENT_SUMMARIES = _SUMMARIES.where(session_summaries.c.client_id == bindparam("client_id"))
+_CLIENT_EVENTS = (
+    select(events)
+    .join(sessions, sessions.c.id == events.c.session_id)
+    .where(sessions.c.client_id == bindparam("client_id"))
+    .order_by(events.c.session_id, events.c.seq)
+)
+_THIS = (
+    select(sessions.c.client_id, sessions.c.started_at)
+    .where(sessions.c.id == bindparam("session_id"))
+    .subquery()
+)
+_PREVIOUS_SUMMARY = (
+    select(session_summaries)
+    .join(_THIS, session_summaries.c.client_id == _THIS.c.client_id)
+    .where(
+        session_summaries.c.started_at <= _THIS.c.started_at,
+        session_summaries.c.session_id != bindparam("session_id"),
+    )
+    .order_by(session_summaries.c.started_at.desc(), session_summaries.c.session_id.desc())
+    .limit(1)
+)
+_LAST_SEQ = select(func.max(events.c.seq)).where(events.c.session_id == bindparam("session_id"))
+_HEADER_ID = select(sessions.c.id).where(sessions.c.id == bindparam("session_id"))
+_EVENTS = (
+    select(events).where(events.c.session_id == bindparam("session_id")).order_by(events.c.seq)
+)
 
 
 def _session_row(row: Any) -> SessionRow:
@@ -396,6 +476,8 @@ def _session_row(row: Any) -> SessionRow:
 
 
 def _stored(row: Any) -> StoredEvent:
+    from tablework.session.events import parse_event
+
     return StoredEvent(
         row.session_id,
         row.seq,

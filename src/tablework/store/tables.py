@@ -5,10 +5,12 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -42,6 +44,8 @@ sessions = Table(
     Column("protocol", String(120), nullable=False),
     Column("session_index", Integer, nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=False),
+    Index("ix_sessions_client_started", "client_id", "started_at", "id"),
+    Index("ix_sessions_started", "started_at", "id"),
 )
 
 events = Table(
@@ -107,6 +111,7 @@ note_addenda = Table(
     Column("author", String(200), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("text", Text, nullable=False),
+    Index("ix_note_addenda_session_id", "session_id"),
 )
 
 chain_links = Table(
@@ -138,3 +143,25 @@ audit = Table(
     Column("at", DateTime(timezone=True), nullable=False),
 )
 """Who did what to which record id, when; ids only, never personal data."""
+
+session_summaries = Table(
+    "session_summaries",
+    metadata,
+    Column("session_id", String(32), ForeignKey("sessions.id"), primary_key=True),
+    Column("client_id", String(32), nullable=False),
+    Column("protocol", String(120), nullable=False),
+    Column("session_index", Integer, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("pain_before", Integer, nullable=True),
+    Column("pain_after", Integer, nullable=True),
+    Column("responder", Boolean, nullable=True),
+    Column("ended", Boolean, nullable=False),
+    Column("reactive_areas", JSON, nullable=False),
+    Column("psfs_mean", Float, nullable=True),
+    Column("last_seq", Integer, nullable=False),
+    Index("ix_session_summaries_client_started", "client_id", "started_at", "session_id"),
+    Index("ix_session_summaries_started", "started_at", "session_id"),
+)
+"""One row per session, derived from its events and intake (store.summaries): what lists,
+outcomes and trends read. Updated in place in the transaction that stores the event, so it
+is never behind; `db rebuild` recomputes it and `db check` compares."""
