@@ -27,6 +27,11 @@ class Settings:
     timezone: str = "UTC"
     key_file: Path = field(default_factory=lambda: default_key_file())
     retention_years: int = DEFAULT_RETENTION_YEARS
+    login_hours: int = 12
+    token_days: int = 30
+    remote_hours: int = 4
+    max_body_bytes: int = 1024 * 1024
+    heartbeat_seconds: int = 10
 
     @property
     def zone(self) -> ZoneInfo:
@@ -93,7 +98,22 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         timezone=_timezone(env.get("TABLEWORK_TIMEZONE", "").strip() or "UTC"),
         key_file=key_file(env),
         retention_years=retention_years(env),
+        login_hours=_whole(env, "TABLEWORK_LOGIN_HOURS", 12, 1, 24 * 14),
+        token_days=_whole(env, "TABLEWORK_TOKEN_DAYS", 30, 1, 365),
+        remote_hours=_whole(env, "TABLEWORK_REMOTE_HOURS", 4, 1, 24),
+        max_body_bytes=_whole(env, "TABLEWORK_MAX_BODY_BYTES", 1024 * 1024, 1024, 5 * 1024**2),
+        heartbeat_seconds=_whole(env, "TABLEWORK_HEARTBEAT_SECONDS", 10, 1, 15),
     )
+
+
+def _whole(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """A whole-number setting within [low, high], or `default` when unset."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise SettingsError(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
+    return int(raw)
 
 
 def _timezone(name: str) -> str:

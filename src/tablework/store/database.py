@@ -85,7 +85,7 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-HEAD = "0005"
+HEAD = "0007"
 
 
 class SchemaOutOfDate(RuntimeError):

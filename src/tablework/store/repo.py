@@ -9,13 +9,14 @@ seq)` makes two racing writers unable to both win (the loser retries), and an
 
 from __future__ import annotations
 
+import copy
 import re
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -34,6 +35,14 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class Trail(Protocol):
+    """Audit rows waiting for the next write transaction (see store.audit.AuditTrail)."""
+
+    def add(self, action: str, record: str) -> None: ...
+
+    def write(self, conn: Connection, key: bytes) -> None: ...
 
 
 class NotFound(LookupError):
@@ -92,6 +101,14 @@ class Store:
         self.engine = engine
         self.clock = clock
         self._key = key
+        self.trail: Trail | None = None
+
+    def audited(self, trail: Trail) -> Store:
+        """This store (same engine, key and caches) writing `trail`'s pending audit rows
+        in the transaction of each write it makes."""
+        view = copy.copy(self)
+        view.trail = trail
+        return view
 
     @property
     def key(self) -> bytes:
@@ -110,6 +127,8 @@ class Store:
         with self.engine.connect().execution_options(**WRITE) as conn, conn.begin():
             take_turn(conn)
             yield conn
+            if self.trail is not None:
+                self.trail.write(conn, self.key)
 
     def add_client(self, display_name: str) -> str:
         """Create a client; return its id."""
@@ -220,17 +239,23 @@ class Store:
             )
             return stored
 
+    def event_by_key(self, session_id: str, key: str) -> StoredEvent | None:
+        """The session's event stored under idempotency `key`, if there is one."""
+        return self._by_key(session_id, key)
+
     def _by_key(self, session_id: str, key: str | None) -> StoredEvent | None:
         if key is None:
             return None
         with self.engine.connect() as conn:
             return _select_by_key(conn, session_id, key)
 
-    def events(self, session_id: str) -> list[StoredEvent]:
-        """The session's events in order."""
+    def events(self, session_id: str, after: int = 0) -> list[StoredEvent]:
+        """The session's events in order (those after seq `after`)."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(events).where(events.c.session_id == session_id).order_by(events.c.seq)
+                select(events)
+                .where(events.c.session_id == session_id, events.c.seq > after)
+                .order_by(events.c.seq)
             ).all()
         return [_stored(row) for row in rows]
 
