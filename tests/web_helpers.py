@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tablework.settings import Settings
-from tablework.store import tokens
+from tablework.store import accounts, tokens
 from tablework.store.accounts import Account, add_user
 from tablework.store.repo import Store
 from tablework.web.app import create_app
@@ -22,6 +23,9 @@ EXAMPLES = Path(__file__).parent.parent / "examples"
 PROCEED = json.loads((EXAMPLES / "intakes" / "complete-proceed.json").read_text())
 EMERGENCY = json.loads((EXAMPLES / "intakes" / "emergency-bladder.json").read_text())
 PASSWORD = "correct horse battery"
+
+# Still argon2id, with the smallest cost: the suite makes hundreds of accounts.
+accounts._hasher = accounts.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 PEOPLE = {
     "alice": ("therapist", "default"),
     "bob": ("therapist", "default"),
@@ -93,6 +97,19 @@ def clinic(store: Store, tmp_path: Path) -> Iterator[Clinic]:
         yield built
 
 
-from datetime import timedelta  # noqa: E402
+def api_routes(app: Any) -> list[tuple[str, str]]:
+    """Every (method, path) the app answers, routers included."""
+    found: list[tuple[str, str]] = []
+    pending = list(app.routes)
+    while pending:
+        route = pending.pop(0)
+        if hasattr(route, "original_router"):
+            pending.extend(route.original_router.routes)
+            continue
+        for method in sorted(getattr(route, "methods", None) or ()):
+            if method != "HEAD":
+                found.append((method, route.path))
+    return found
+
 
 _DAY = timedelta(days=1)
