@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from web_helpers import PROCEED, Clinic, api_routes, clinic
 
 __all__ = ["clinic"]

@@ -6,9 +6,9 @@ token expired, is rate-limited, and nothing it answers names the client.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from tablework import recorder
@@ -33,16 +33,26 @@ class Received(BaseModel):
     seq: int
 
 
-@router.post("/{token}/answers", status_code=201, responses={404: {}, 410: {}, 422: {}, 429: {}})
-def post_answer(token: str, body: Answer, request: Request, server: ServerDep) -> Received:
-    """Store the client's answer as a `check_in` with actor `remote`."""
+def _remote_session(token: str, request: Request, server: ServerDep) -> str:
+    """The session the token opens, counted against the rate limit first (every request,
+    valid or not): 429 over the limit, 404 unknown, 410 dead."""
     now = server.store.clock()
     key = f"{tokens.digest(token)}:{address(request)}"
     if server.remote_posts.blocked(key, now):
         raise HTTPException(429, "too many answers: wait a moment")
     server.remote_posts.hit(key, now)
-    session_id = tokens.remote_session(server.store, token)
-    trail = audit.AuditTrail("remote", address(request), now)
+    return tokens.remote_session(server.store, token)
+
+
+RemoteSession = Annotated[str, Depends(_remote_session)]
+
+
+@router.post("/{token}/answers", status_code=201, responses={404: {}, 410: {}, 422: {}, 429: {}})
+def post_answer(
+    session_id: RemoteSession, body: Answer, request: Request, server: ServerDep
+) -> Received:
+    """Store the client's answer as a `check_in` with actor `remote`."""
+    trail = audit.AuditTrail("remote", address(request), server.store.clock())
     trail.add("remote_answer", session_id)
     store = server.store.audited(trail)
     session = store.session(session_id)
