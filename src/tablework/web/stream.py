@@ -27,7 +27,7 @@ from tablework.web.access import VisibleSession
 from tablework.web.deps import ServerDep
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
-RECHECK_SECONDS = 5.0
+RECHECK_SECONDS = 20.0
 """How often a quiet stream looks for events anyway, in case a wake-up was lost."""
 
 
