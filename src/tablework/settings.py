@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 DEFAULT_RETENTION_YEARS = 7
 """How long records are kept after a client's last record before they may be erased."""
 
@@ -98,22 +101,35 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         timezone=_timezone(env.get("TABLEWORK_TIMEZONE", "").strip() or "UTC"),
         key_file=key_file(env),
         retention_years=retention_years(env),
-        login_hours=_whole(env, "TABLEWORK_LOGIN_HOURS", 12, 1, 24 * 14),
-        token_days=_whole(env, "TABLEWORK_TOKEN_DAYS", 30, 1, 365),
-        remote_hours=_whole(env, "TABLEWORK_REMOTE_HOURS", 4, 1, 24),
-        max_body_bytes=_whole(env, "TABLEWORK_MAX_BODY_BYTES", 1024 * 1024, 1024, 5 * 1024**2),
-        heartbeat_seconds=_whole(env, "TABLEWORK_HEARTBEAT_SECONDS", 10, 1, 15),
+        **server_settings(env).model_dump(),
     )
 
 
-def _whole(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    """A whole-number setting within [low, high], or `default` when unset."""
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise SettingsError(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
-    return int(raw)
+class ServerSettings(BaseSettings):
+    """The server's knobs, typed and bounded: TABLEWORK_LOGIN_HOURS and so on."""
+
+    model_config = SettingsConfigDict(env_prefix="TABLEWORK_", extra="ignore")
+
+    login_hours: int = Field(default=12, ge=1, le=24 * 14)
+    token_days: int = Field(default=30, ge=1, le=365)
+    remote_hours: int = Field(default=4, ge=1, le=24)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=5 * 1024 * 1024)
+    heartbeat_seconds: int = Field(default=10, ge=1, le=15)
+
+
+def server_settings(env: Mapping[str, str]) -> ServerSettings:
+    """The server's settings from `env`; SettingsError naming the first bad variable."""
+    given = {
+        name: env[f"TABLEWORK_{name.upper()}"].strip()
+        for name in ServerSettings.model_fields
+        if env.get(f"TABLEWORK_{name.upper()}", "").strip()
+    }
+    try:
+        return ServerSettings.model_validate(given)
+    except ValidationError as error:
+        problem = error.errors(include_url=False)[0]
+        name = f"TABLEWORK_{str(problem['loc'][0]).upper()}"
+        raise SettingsError(f"{name}: {problem['msg']} (got {problem['input']!r})") from None
 
 
 def _timezone(name: str) -> str:
