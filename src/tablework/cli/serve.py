@@ -35,6 +35,7 @@ def serve_command(
         port=port,
         workers=workers,
         proxy_headers=True,
+        access_log=False,  # request lines carry ids and remote tokens: kept out of logs
         log_level="info",
     )
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.security import OAuth2PasswordBearer
 
 from tablework.settings import Settings
 from tablework.store import audit, tokens
@@ -65,11 +66,15 @@ def address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _caller(request: Request, server: ServerDep) -> Account:
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+"""Declares the bearer scheme in the OpenAPI, so /docs can log in with a password."""
+
+
+def _caller(
+    request: Request, server: ServerDep, secret: Annotated[str | None, Depends(_bearer)]
+) -> Account:
     store = server.store
-    header = request.headers.get("authorization", "")
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() == "bearer" and secret:
+    if secret:
         held = tokens.holder(store, secret.strip(), "bearer")
         if held is None:
             raise _unauthorized("the token is invalid or has expired")
