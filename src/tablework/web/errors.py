@@ -30,7 +30,7 @@ class Refused(Exception):
 
 def install(app: FastAPI) -> None:
     """Register the handlers on `app`."""
-    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
     from tablework.session.events import EventError
     from tablework.store.accounts import AccountError
@@ -59,6 +59,7 @@ def install(app: FastAPI) -> None:
     for kind, status in statuses:
         app.add_exception_handler(kind, _answer_with(status))
     app.add_exception_handler(Refused, _refused)
+    app.add_exception_handler(IntegrityError, _conflict)
     app.add_exception_handler(SQLAlchemyError, _database_unavailable)
     app.add_exception_handler(DatabaseUnavailable, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)
@@ -75,6 +76,14 @@ def _answer_with(status: int) -> Any:
 async def _refused(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, Refused)
     return JSONResponse({"detail": error.detail, **error.extra}, status_code=error.status)
+
+
+async def _conflict(_request: Request, _error: Exception) -> JSONResponse:
+    # The database's own message would quote the clashing values: keep them out.
+    return JSONResponse(
+        {"detail": "another request changed this record at the same moment: try again"},
+        status_code=409,
+    )
 
 
 async def _database_unavailable(_request: Request, error: Exception) -> JSONResponse:
