@@ -78,7 +78,8 @@ def test_a_new_login_rotates_the_session(clinic: Clinic) -> None:
     second = _log_in(clinic).cookies["tablework_session"]
     assert first != second
     clinic.http.cookies.clear()
-    stale = clinic.http.get("/api/clients", cookies={"tablework_session": first})
+    clinic.http.cookies.set("tablework_session", first)
+    stale = clinic.http.get("/api/clients")
     assert stale.status_code == 401
 
 
