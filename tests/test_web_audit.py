@@ -81,3 +81,34 @@ def test_tablework_audit_lists_the_rows(clinic: Clinic, monkeypatch: pytest.Monk
     result = CliRunner().invoke(cli_app, ["audit", "--client", client_id, "--format", "json"])
     assert result.exit_code == 0, result.output
     assert '"create_client"' in result.stdout
+
+
+def test_audit_rows_are_append_only_and_chained(clinic: Clinic) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from tablework.store.verify import verify_all
+
+    client_id = clinic.add_client("alice")
+    clinic.http.get(f"/api/clients/{client_id}", headers=clinic.auth("alice"))
+    assert verify_all(clinic.store.engine, clinic.store.key) == []
+    with pytest.raises(DBAPIError), clinic.store.engine.begin() as conn:
+        conn.execute(text("UPDATE audit SET address = 'elsewhere'"))
+    with pytest.raises(DBAPIError), clinic.store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit"))
+
+
+def test_a_changed_audit_address_is_caught_by_the_chain(clinic: Clinic) -> None:
+    from sqlalchemy import text
+
+    from tablework.store.verify import verify_all
+
+    client_id = clinic.add_client("alice")
+    clinic.http.get(f"/api/clients/{client_id}", headers=clinic.auth("alice"))
+    with clinic.store.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("DROP TRIGGER audit_no_update")
+        else:
+            conn.exec_driver_sql("ALTER TABLE audit DISABLE TRIGGER USER")
+        conn.execute(text("UPDATE audit SET address = 'elsewhere'"))
+    assert verify_all(clinic.store.engine, clinic.store.key) != []
