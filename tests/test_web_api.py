@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from web_helpers import EMERGENCY, Clinic, clinic
+from tablework.store.repo import Store
+from web_helpers import EMERGENCY, Clinic, build_clinic, clinic
 
 __all__ = ["clinic"]
 
@@ -171,3 +174,29 @@ def _session(clinic: Clinic) -> str:
     client_id = clinic.add_client("alice")
     clinic.add_intake("alice", client_id)
     return clinic.start_session("alice", client_id)
+
+
+def test_an_overdue_check_in_shows_at_the_servers_clock(store: Store, tmp_path: Path) -> None:
+    now = [datetime(2026, 11, 25, 9, 0, tzinfo=UTC)]
+    built = build_clinic(Store(store.engine, clock=lambda: now[0], key=store.key), tmp_path)
+    with built.http:
+        session_id = _session(built)
+        now[0] += timedelta(seconds=10)
+        assert built.post("alice", session_id, {**POSITIONED}).json()["event"]["at"] == 10
+        now[0] += timedelta(seconds=10)
+        work = {
+            "type": "work_started",
+            "area": "gluteals-left",
+            "technique": "still-hold",
+            "level": 1,
+        }
+        assert built.post("alice", session_id, work).json()["guidance"]["action"] == "continue"
+        path = f"/api/sessions/{session_id}"
+        assert (
+            built.http.get(path, headers=built.auth("alice")).json()["guidance"]["action"]
+            == "continue"
+        )
+        now[0] += timedelta(seconds=600)
+        later = built.http.get(path, headers=built.auth("alice")).json()
+        assert later["guidance"]["action"] == "check_in_now"
+        assert later["last_seq"] == 3
