@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 DEFAULT_RETENTION_YEARS = 7
 """How long records are kept after a client's last record before they may be erased."""
 
@@ -27,6 +30,11 @@ class Settings:
     timezone: str = "UTC"
     key_file: Path = field(default_factory=lambda: default_key_file())
     retention_years: int = DEFAULT_RETENTION_YEARS
+    login_hours: int = 12
+    token_days: int = 30
+    remote_hours: int = 4
+    max_body_bytes: int = 1024 * 1024
+    heartbeat_seconds: int = 10
 
     @property
     def zone(self) -> ZoneInfo:
@@ -93,6 +101,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         timezone=_timezone(env.get("TABLEWORK_TIMEZONE", "").strip() or "UTC"),
         key_file=key_file(env),
         retention_years=retention_years(env),
+        **server_settings(env).model_dump(),
     )
 
 
@@ -101,6 +110,33 @@ def _clinic_name(name: str) -> str:
     if len(name) > 120:
         raise SettingsError("TABLEWORK_CLINIC_NAME is at most 120 characters")
     return name
+
+
+class ServerSettings(BaseSettings):
+    """The server's knobs, typed and bounded: TABLEWORK_LOGIN_HOURS and so on."""
+
+    model_config = SettingsConfigDict(env_prefix="TABLEWORK_", extra="ignore")
+
+    login_hours: int = Field(default=12, ge=1, le=24 * 14)
+    token_days: int = Field(default=30, ge=1, le=365)
+    remote_hours: int = Field(default=4, ge=1, le=24)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=5 * 1024 * 1024)
+    heartbeat_seconds: int = Field(default=10, ge=1, le=15)
+
+
+def server_settings(env: Mapping[str, str]) -> ServerSettings:
+    """The server's settings from `env`; SettingsError naming the first bad variable."""
+    given = {
+        name: env[f"TABLEWORK_{name.upper()}"].strip()
+        for name in ServerSettings.model_fields
+        if env.get(f"TABLEWORK_{name.upper()}", "").strip()
+    }
+    try:
+        return ServerSettings.model_validate(given)
+    except ValidationError as error:
+        problem = error.errors(include_url=False)[0]
+        name = f"TABLEWORK_{str(problem['loc'][0]).upper()}"
+        raise SettingsError(f"{name}: {problem['msg']} (got {problem['input']!r})") from None
 
 
 def _timezone(name: str) -> str:

@@ -21,7 +21,9 @@ from tablework.cli import (
     note,
     protocol,
     screen,
+    serve,
     session,
+    user,
 )
 from tablework.cli.context import CommandsWithDatabaseErrors
 
@@ -68,6 +70,9 @@ app.command("demo")(demo.demo_command)
 app.command("screen")(screen.screen_command)
 app.command("backup")(backup.backup_command)
 app.command("restore")(backup.restore_command)
+app.add_typer(user.app, name="user")
+app.command("serve")(serve.serve_command)
+app.command("audit")(serve.audit_command)
 
 
 def main() -> None:

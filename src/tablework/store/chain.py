@@ -73,13 +73,16 @@ def record_content(
             "text": row["text"],
         }
     if kind == "audit":
-        return {
+        content = {
             "id": row["id"],
             "actor": row["actor"],
             "action": row["action"],
             "record": row["record"],
             "at": utc_text(row["at"]),
         }
+        if row.get("address") is not None:  # rows before revision 0007 have no address
+            content["address"] = row["address"]
+        return content
     raise ValueError(f"no chain content for {kind!r}")
 
 

@@ -25,11 +25,14 @@ from tablework.store.database import WRITE
 from tablework.store.repo import NotFound, Store, aware
 from tablework.store.tables import (
     audit,
+    client_access,
+    client_shares,
     clients,
     events,
     intakes,
     note_addenda,
     note_versions,
+    remote_tokens,
     session_intakes,
     session_summaries,
     sessions,
@@ -133,10 +136,19 @@ def last_record_at(conn: Connection, client_id: str) -> datetime:
 
 
 def _delete_records(conn: Connection, client_id: str, session_ids: list[str]) -> None:
-    for table in (events, note_addenda, note_versions, session_intakes, session_summaries):
+    for table in (
+        events,
+        note_addenda,
+        note_versions,
+        session_intakes,
+        session_summaries,
+        remote_tokens,
+    ):
         conn.execute(delete(table).where(table.c.session_id.in_(session_ids)))
     conn.execute(delete(sessions).where(sessions.c.client_id == client_id))
     conn.execute(delete(intakes).where(intakes.c.client_id == client_id))
+    for table in (client_shares, client_access):  # who may see them (no triggers)
+        conn.execute(delete(table).where(table.c.client_id == client_id))
     conn.execute(delete(clients).where(clients.c.id == client_id))
 
 

@@ -9,13 +9,14 @@ seq)` makes two racing writers unable to both win (the loser retries), and an
 
 from __future__ import annotations
 
+import copy
 import re
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -44,6 +45,14 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class Trail(Protocol):
+    """Audit rows waiting for the next write transaction (see store.audit.AuditTrail)."""
+
+    def add(self, action: str, record: str) -> None: ...
+
+    def write(self, conn: Connection, key: bytes) -> None: ...
 
 
 class NotFound(LookupError):
@@ -103,6 +112,14 @@ class Store:
         self.clock = clock
         self._key = key
         self._key_checked = False
+        self.trail: Trail | None = None
+
+    def audited(self, trail: Trail) -> Store:
+        """This store (same engine, key and caches) writing `trail`'s pending audit rows
+        in the transaction of each write it makes."""
+        view = copy.copy(self)
+        view.trail = trail
+        return view
 
     @property
     def key(self) -> bytes:
@@ -144,6 +161,8 @@ class Store:
                     )
                 self._key_checked = True
             yield conn
+            if self.trail is not None:
+                self.trail.write(conn, self.key)
 
     def add_client(self, display_name: str) -> str:
         """Create a client; return its id."""
@@ -256,16 +275,20 @@ class Store:
             )
             return stored
 
+    def event_by_key(self, session_id: str, key: str) -> StoredEvent | None:
+        """The session's event stored under idempotency `key`, if there is one."""
+        return self._by_key(session_id, key)
+
     def _by_key(self, session_id: str, key: str | None) -> StoredEvent | None:
         if key is None:
             return None
         with self.engine.connect() as conn:
             return _select_by_key(conn, session_id, key)
 
-    def events(self, session_id: str) -> list[StoredEvent]:
-        """The session's events in order."""
+    def events(self, session_id: str, after: int = 0) -> list[StoredEvent]:
+        """The session's events in order (those after seq `after`)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(_EVENTS, {"session_id": session_id}).all()
+            rows = conn.execute(_EVENTS, {"session_id": session_id, "after": after}).all()
         return [_stored(row) for row in rows]
 
     def client_events(self, client_id: str) -> dict[str, list[StoredEvent]]:
@@ -282,10 +305,6 @@ class Store:
         with self.engine.connect() as conn:
             row = conn.execute(_PREVIOUS_SUMMARY, {"session_id": session_id}).first()
         return summary_from_row(row) if row is not None else None
-
-    def event_by_key(self, session_id: str, key: str) -> StoredEvent | None:
-        """The session's event stored under idempotency key `key`, if any."""
-        return self._by_key(session_id, key)
 
     def session_ids(self, client_id: str | None = None) -> list[str]:
         """Session ids (of one client, or all), oldest first."""
@@ -460,7 +479,9 @@ _PREVIOUS_SUMMARY = (
 _LAST_SEQ = select(func.max(events.c.seq)).where(events.c.session_id == bindparam("session_id"))
 _HEADER_ID = select(sessions.c.id).where(sessions.c.id == bindparam("session_id"))
 _EVENTS = (
-    select(events).where(events.c.session_id == bindparam("session_id")).order_by(events.c.seq)
+    select(events)
+    .where(events.c.session_id == bindparam("session_id"), events.c.seq > bindparam("after"))
+    .order_by(events.c.seq)
 )
 
 

@@ -165,3 +165,58 @@ session_summaries = Table(
 """One row per session, derived from its events and intake (store.summaries): what lists,
 outcomes and trends read. Updated in place in the transaction that stores the event, so it
 is never behind; `db rebuild` recomputes it and `db check` compares."""
+
+audit.append_column(Column("address", String(64), nullable=True))
+Index("ix_audit_record", audit.c.record)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("clinic", String(64), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+"""Accounts: an `owner` sees every client of their clinic, a `therapist` their own."""
+
+client_access = Table(
+    "client_access",
+    metadata,
+    Column("client_id", String(32), ForeignKey("clients.id"), primary_key=True),
+    Column("clinic", String(64), nullable=False),
+    Column("therapist_id", String(32), ForeignKey("users.id"), nullable=True),
+)
+"""Which clinic a client belongs to and which therapist it is assigned to (no row: the
+default clinic, no therapist)."""
+
+client_shares = Table(
+    "client_shares",
+    metadata,
+    Column("client_id", String(32), ForeignKey("clients.id"), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id"), primary_key=True),
+)
+
+auth_tokens = Table(
+    "auth_tokens",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id"), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("csrf", String(64), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked", Boolean, nullable=False),
+)
+"""Bearer tokens and browser sessions, stored as the SHA-256 of the secret only."""
+
+remote_tokens = Table(
+    "remote_tokens",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("session_id", String(32), ForeignKey("sessions.id"), nullable=False, index=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+"""The client's remote for one session, stored as the SHA-256 of its token."""

@@ -1,0 +1,138 @@
+"""Event posts through a real server: p50/p99 at 1, 50 and 200 live sessions posting about
+one event a second each, and the cost of a post at event 10 vs event 1,000 of one session.
+
+Targets (issue 11): p99 under 50 ms at 200 sessions on a 2-core machine, flat in session
+length. Run: .venv/bin/python bench/bench_server.py [sqlite|postgresql] [--seconds N]
+(PostgreSQL from TABLEWORK_TEST_DATABASE_URL, in a fresh schema.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
+from tablework.store import tokens
+from tablework.store.accounts import add_user
+from tablework.store.database import migrate, open_engine
+from tablework.store.repo import Store
+from web_server import server_process
+
+INTAKE = json.loads(
+    (Path(__file__).parent.parent / "examples/intakes/complete-proceed.json").read_text()
+)
+NOTE = {"type": "note", "text": "client comfortable"}
+
+
+@contextmanager
+def database(kind: str, folder: Path) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'bench.sqlite3'}"
+        return
+    base = os.environ["TABLEWORK_TEST_DATABASE_URL"]
+    schema = f"tw_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{base}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+async def start_sessions(http: httpx.AsyncClient, count: int) -> list[str]:
+    client = (await http.post("/api/clients", json={"display_name": "Bench"})).json()["id"]
+    await http.post(f"/api/clients/{client}/intakes", json=INTAKE)
+    found = []
+    for _ in range(count):
+        answer = await http.post("/api/sessions", json={"client_id": client})
+        found.append(answer.json()["id"])
+    return found
+
+
+async def post_loop(
+    http: httpx.AsyncClient, session: str, seconds: float, timings: list[float]
+) -> None:
+    deadline = time.monotonic() + seconds
+    await asyncio.sleep(random.uniform(0, 1))
+    while time.monotonic() < deadline:
+        began = time.perf_counter()
+        answer = await http.post(f"/api/sessions/{session}/events", json=NOTE)
+        timings.append((time.perf_counter() - began) * 1000)
+        assert answer.status_code == 201, answer.text
+        await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - began)))
+
+
+async def live_load(base: str, token: str, sessions: int, seconds: float) -> list[float]:
+    limits = httpx.Limits(max_connections=sessions + 5)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as http:
+        ids = await start_sessions(http, sessions)
+        timings: list[float] = []
+        await asyncio.gather(*(post_loop(http, s, seconds, timings) for s in ids))
+        return timings
+
+
+async def by_length(base: str, token: str) -> dict[int, list[float]]:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
+        (session,) = await start_sessions(http, 1)
+        found: dict[int, list[float]] = {10: [], 1000: []}
+        for seq in range(2, 1021):
+            began = time.perf_counter()
+            await http.post(f"/api/sessions/{session}/events", json=NOTE)
+            took = (time.perf_counter() - began) * 1000
+            if 10 <= seq < 20:
+                found[10].append(took)
+            if 1000 <= seq < 1020:
+                found[1000].append(took)
+        return found
+
+
+def summary(timings: list[float]) -> str:
+    ordered = sorted(timings)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return f"n={len(ordered)} p50 {statistics.median(ordered):.1f} ms, p99 {p99:.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("kind", choices=["sqlite", "postgresql"])
+    parser.add_argument("--seconds", type=float, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder, database(args.kind, Path(folder)) as url:
+        key_file = Path(folder) / "record.key"
+        os.environ["TABLEWORK_KEY_FILE"] = str(key_file)
+        engine = open_engine(url)
+        migrate(engine)
+        store = Store(engine)
+        owner = add_user(store, "bench@example.org", "therapist", "bench password")
+        token = tokens.issue(store, owner, "bearer", timedelta(hours=2)).secret
+        with server_process(url, key_file) as base:
+            for sessions in (1, 50, 200):
+                timings = asyncio.run(live_load(base, token, sessions, args.seconds))
+                print(f"{args.kind} {sessions:>3} live sessions: {summary(timings)}")
+            lengths = asyncio.run(by_length(base, token))
+            for seq, timings in lengths.items():
+                print(f"{args.kind} post at event ~{seq}: {summary(timings)}")
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

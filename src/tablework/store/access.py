@@ -1,0 +1,97 @@
+"""Who may see which client: the one function that scopes store queries to a caller.
+
+An owner sees every client of their clinic; a therapist sees the clients assigned or
+shared to them. A client with no access row (made by the command line or the demo) belongs
+to the default clinic with no therapist. Everything else (sessions, notes, exports, audit)
+is reached through a visible client, so this is the only rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, exists, func, insert, or_, select
+
+from tablework.store.accounts import DEFAULT_CLINIC, Account
+from tablework.store.repo import ClientRow, NotFound, SessionRow, Store, aware, insert_client
+from tablework.store.tables import client_access, client_shares, clients, sessions
+
+
+def visible_client_ids(caller: Account) -> Any:
+    """A SELECT of the ids of the clients `caller` may see, to filter any query with."""
+    clinic = func.coalesce(client_access.c.clinic, DEFAULT_CLINIC)
+    query = (
+        select(clients.c.id)
+        .select_from(clients.outerjoin(client_access, client_access.c.client_id == clients.c.id))
+        .where(clinic == caller.clinic)
+    )
+    if caller.is_owner:
+        return query
+    shared = exists().where(
+        and_(client_shares.c.client_id == clients.c.id, client_shares.c.user_id == caller.id)
+    )
+    return query.where(or_(client_access.c.therapist_id == caller.id, shared))
+
+
+def clients_for(store: Store, caller: Account, text: str | None = None) -> list[ClientRow]:
+    """The clients `caller` may see, oldest first, whose name contains `text`."""
+    query = (
+        select(clients)
+        .where(clients.c.id.in_(visible_client_ids(caller)))
+        .order_by(clients.c.created_at, clients.c.id)
+    )
+    if text:
+        query = query.where(func.lower(clients.c.display_name).contains(text.lower()))
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [ClientRow(r.id, r.display_name, aware(r.created_at)) for r in rows]
+
+
+def client_for(store: Store, caller: Account, client_id: str) -> ClientRow:
+    """One client `caller` may see; NotFound for a client that is not there or not theirs."""
+    query = select(clients).where(
+        clients.c.id == client_id, clients.c.id.in_(visible_client_ids(caller))
+    )
+    with store.engine.connect() as conn:
+        row = conn.execute(query).first()
+    if row is None:
+        raise NotFound("no such client")
+    return ClientRow(row.id, row.display_name, aware(row.created_at))
+
+
+def session_for(store: Store, caller: Account, session_id: str) -> SessionRow:
+    """One session of a client `caller` may see; NotFound otherwise."""
+    query = select(sessions.c.id).where(
+        sessions.c.id == session_id, sessions.c.client_id.in_(visible_client_ids(caller))
+    )
+    with store.engine.connect() as conn:
+        found = conn.scalar(query)
+    if found is None:
+        raise NotFound("no such session")
+    return store.session(session_id)
+
+
+def add_client(
+    store: Store, caller: Account, display_name: str, therapist: Account | None = None
+) -> str:
+    """A new client in the caller's clinic, assigned to `therapist` (default: the caller
+    when a therapist, nobody when an owner)."""
+    assigned = therapist or (None if caller.is_owner else caller)
+    with store.writing() as conn:
+        client_id = insert_client(conn, display_name, store.clock())
+        conn.execute(
+            insert(client_access).values(
+                client_id=client_id,
+                clinic=caller.clinic,
+                therapist_id=assigned.id if assigned else None,
+            )
+        )
+        if store.trail is not None:
+            store.trail.add("create_client", client_id)
+    return client_id
+
+
+def share(store: Store, client_id: str, user: Account) -> None:
+    """Let another therapist see a client."""
+    with store.writing() as conn:
+        conn.execute(insert(client_shares).values(client_id=client_id, user_id=user.id))

@@ -1,0 +1,104 @@
+"""The exports of DESIGN.md 6 over HTTP: FHIR, note and handout PDFs, iCalendar, outcomes."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from tablework import charting
+from tablework.exports.pdf_layout import Clinic
+from tablework.store import access, notes
+from tablework.web.access import VisibleClient, VisibleSession
+from tablework.web.deps import AuditedStore, Caller, ServerDep, Trail
+
+router = APIRouter(prefix="/api", tags=["exports"])
+ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 404: {}}
+PDF: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    200: {"content": {"application/pdf": {}}, "description": "A PDF document."},
+}
+
+
+class OutcomeFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+@router.get("/clients/{client_id}/fhir", responses=ERRORS)
+def client_fhir(client: VisibleClient, store: AuditedStore) -> dict[str, Any]:
+    """The client's whole record as a validated FHIR R4 Bundle."""
+    from tablework.exports.fhir_bundle import client_bundle
+    from tablework.exports.fhir_record import load_record
+
+    bundle: dict[str, Any] = client_bundle(load_record(store, client), store.clock())
+    return bundle
+
+
+@router.get("/sessions/{session_id}/note.pdf", response_class=Response, responses=PDF)
+def note_pdf(session: VisibleSession, store: AuditedStore, server: ServerDep) -> Response:
+    """The session note as a PDF."""
+    from tablework.exports.pdf import note_pdf as render
+
+    documents = charting.load_session(store, session.id)
+    client = store.client(session.client_id)
+    note, addenda = notes.current(store, session.id), notes.addenda(store, session.id)
+    content = render(documents, note, addenda, client.display_name, _clinic(server))
+    return Response(content, media_type="application/pdf")
+
+
+@router.get("/sessions/{session_id}/handout.pdf", response_class=Response, responses=PDF)
+def handout_pdf(session: VisibleSession, store: AuditedStore, server: ServerDep) -> Response:
+    """The client's home-care handout as a PDF."""
+    from tablework.exports.pdf import handout_pdf as render
+
+    documents = charting.load_session(store, session.id)
+    client = store.client(session.client_id)
+    content = render(documents, client.display_name, _clinic(server), store.clock())
+    return Response(content, media_type="application/pdf")
+
+
+@router.get(
+    "/clients/{client_id}/follow-ups.ics",
+    response_class=Response,
+    responses={**ERRORS, 200: {"content": {"text/calendar": {}}, "description": "iCalendar."}},
+)
+def follow_ups(client: VisibleClient, store: AuditedStore, server: ServerDep) -> Response:
+    """The client's planned follow-up as iCalendar."""
+    from tablework.exports.ical import follow_up_calendar
+
+    sessions = store.session_ids(client.id)
+    latest = charting.load_session(store, sessions[-1]) if sessions else None
+    content = follow_up_calendar(latest, store.clock(), _clinic(server).zone)
+    return Response(content, media_type="text/calendar")
+
+
+@router.get(
+    "/outcomes",
+    responses={401: {}, 200: {"content": {"text/csv": {}, "application/json": {}}}},
+)
+def outcomes(
+    caller: Caller, store: AuditedStore, trail: Trail, format: OutcomeFormat = OutcomeFormat.json
+) -> Response:
+    """Responder rates (json) or per-session outcomes (csv) over the caller's clients."""
+    from tablework.cli.export import _by_protocol_id, _csv, _session_json
+    from tablework.outcomes import responder_rates
+
+    sessions = []
+    for client in access.clients_for(store, caller):
+        trail.add("outcomes", client.id)
+        sessions.extend(charting.client_outcomes(store, client.id))
+    if format is OutcomeFormat.csv:
+        return Response(_csv(sessions), media_type="text/csv")
+    rates = responder_rates([_by_protocol_id(s) for s in sessions])
+    document = {
+        "protocols": [rate.__dict__ for rate in rates],
+        "sessions": [_session_json(s) for s in sessions],
+    }
+    return Response(json.dumps(document), media_type="application/json")
+
+
+def _clinic(server: ServerDep) -> Clinic:
+    return Clinic.from_settings(server.settings)

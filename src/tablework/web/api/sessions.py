@@ -1,0 +1,204 @@
+"""Live sessions: start one from an intake, post events, read the guidance and the events."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from tablework import recorder
+from tablework.protocols.loader import UnknownProtocolError, get
+from tablework.screening.rules import BLOCKING
+from tablework.session.events import Clearance, EventError, SessionStarted, parse_event
+from tablework.store import access, tokens
+from tablework.store.intakes import StoredIntake, intake_versions
+from tablework.store.repo import NotFound, Store, check_idempotency_key, same_retry
+from tablework.web.access import VisibleSession
+from tablework.web.deps import AuditedStore, Caller, ServerDep, Trail
+from tablework.web.errors import Refused
+from tablework.web.live import (
+    EventOut,
+    SessionOut,
+    StoredEventOut,
+    event_out,
+    seconds_into,
+    session_now,
+    stored_out,
+)
+from tablework.web.notifier import notify_others
+
+router = APIRouter(prefix="/api/sessions", tags=["sessions"])
+ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 404: {}, 422: {}}
+DEFAULT_PROTOCOL = "acute-low-back-spasm"
+
+
+class ClearanceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    by: str = Field(min_length=1, max_length=200, description="Who cleared (name, role).")
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class NewSession(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: str = Field(max_length=64)
+    protocol: str = Field(default=DEFAULT_PROTOCOL, max_length=120)
+    intake_id: str | None = Field(default=None, max_length=64)
+    pain_before: int | None = Field(default=None, ge=0, le=10)
+    clearance: ClearanceIn | None = None
+
+
+class Refusal(BaseModel):
+    detail: str
+    disposition: str | None
+
+
+class RemoteOut(BaseModel):
+    url: str
+    expires_at: str
+
+
+@router.post("", status_code=201, responses={**ERRORS, 409: {"model": Refusal}})
+def start_session(
+    body: NewSession, caller: Caller, store: AuditedStore, trail: Trail
+) -> SessionOut:
+    """Start a session from the client's intake (the latest unless `intake_id`); refused
+    with 409 while screening blocks it and no clearance is given."""
+    client = access.client_for(store, caller, body.client_id)
+    trail.add("start_session", client.id)
+    intake = _intake(store, client.id, body.intake_id)
+    _check_admission(intake, body.clearance)
+    try:
+        protocol = get(body.protocol)
+    except UnknownProtocolError as error:
+        raise Refused(422, str(error.args[0])) from None
+    screening = intake.screening if intake else None
+    opening = SessionStarted(
+        at=0,
+        protocol=protocol.ref,
+        session_index=1
+        + sum(s.protocol.partition("@")[0] == protocol.id for s in store.sessions(client.id)),
+        screening=screening,
+        modifications=tuple(screening.get("modifications", ())) if screening else (),
+        clearance=_clearance(store, body.clearance),
+        pain_before=body.pain_before if body.pain_before is not None else _pain_now(intake),
+    )
+    opened = recorder.open_session(
+        store, client.id, opening, actor=caller.email, intake_id=intake.id if intake else None
+    )
+    return session_now(store, store.session(opened.stored.session_id))
+
+
+@router.get("/{session_id}", responses=ERRORS)
+def read_session(session: VisibleSession, store: AuditedStore) -> SessionOut:
+    """The session and the guidance now, by the server's clock."""
+    return session_now(store, session)
+
+
+@router.post("/{session_id}/events", status_code=201, responses={**ERRORS, 200: {}})
+def post_event(
+    session: VisibleSession,
+    caller: Caller,
+    store: AuditedStore,
+    server: ServerDep,
+    response: Response,
+    body: Annotated[dict[str, Any], Body(description="One event (DESIGN.md 5); `at` optional.")],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> EventOut:
+    """Record one event; a retry with the same Idempotency-Key answers 200 with the same
+    body and stores nothing."""
+    earlier = _earlier(store, session.id, idempotency_key)
+    if "at" not in body:
+        body = {**body, "at": earlier.event.at if earlier else seconds_into(store, session)}
+    event = parse_event(body)
+    if event.type == "session_started":
+        raise EventError("a session starts once: POST /api/sessions starts a new one")
+    if earlier is not None:
+        response.status_code = 200
+        return event_out(store, session, same_retry(earlier, event))
+    recorded = recorder.record(
+        store, session.id, event, idempotency_key=idempotency_key, actor=caller.email
+    )
+    announce(server, session.id, recorded.stored.seq)
+    return EventOut(
+        seq=recorded.stored.seq, event=body_of(recorded), guidance=recorded.guidance.as_json()
+    )
+
+
+@router.get("/{session_id}/events", responses=ERRORS)
+def list_events(session: VisibleSession, store: AuditedStore) -> list[StoredEventOut]:
+    """Every stored event of the session, in order."""
+    return [stored_out(s) for s in store.events(session.id)]
+
+
+@router.post("/{session_id}/remote", status_code=201, responses={**ERRORS, 409: {}})
+def create_remote(session: VisibleSession, store: AuditedStore, server: ServerDep) -> RemoteOut:
+    """A link for the client's phone: answers pressure and pain for this session only."""
+    if session.complete:
+        raise Refused(409, "the session has ended")
+    lifetime = timedelta(hours=server.settings.remote_hours)
+    issued = tokens.issue_remote(store, session.id, lifetime)
+    return RemoteOut(url=f"/r/{issued.secret}", expires_at=issued.expires_at.isoformat())
+
+
+def announce(server: ServerDep, session_id: str, seq: int) -> None:
+    """Wake the session's streams, here and in the other server processes."""
+    server.notifier.publish(session_id)
+    notify_others(server.store.engine, session_id, seq)
+
+
+def body_of(recorded: recorder.Recorded) -> dict[str, Any]:
+    from tablework.session.events import event_json
+
+    return event_json(recorded.stored.event)
+
+
+def _earlier(store: Store, session_id: str, key: str | None) -> Any:
+    if key is None:
+        return None
+    check_idempotency_key(key)
+    return store.event_by_key(session_id, key)
+
+
+def _intake(store: Store, client_id: str, intake_id: str | None) -> StoredIntake | None:
+    versions = intake_versions(store, client_id)
+    if intake_id is None:
+        return versions[-1] if versions else None
+    for version in versions:
+        if version.id == intake_id:
+            return version
+    raise NotFound("no such intake")
+
+
+def _check_admission(intake: StoredIntake | None, clearance: ClearanceIn | None) -> None:
+    if clearance is not None:
+        return
+    if intake is None:
+        raise Refused(
+            409,
+            "no intake on record: store one, or give a clearance with the reason there is none",
+            disposition=None,
+        )
+    disposition = intake.screening.get("disposition")
+    if disposition in BLOCKING or intake.screening.get("emergency_not_asked"):
+        raise Refused(
+            409,
+            "the screening blocks a session: refer the client, or record a clearance",
+            disposition=disposition,
+        )
+
+
+def _clearance(store: Store, given: ClearanceIn | None) -> Clearance | None:
+    if given is None:
+        return None
+    return Clearance(by=given.by, when=store.clock().isoformat()[:40], note=given.reason)
+
+
+def _pain_now(intake: StoredIntake | None) -> int | None:
+    if intake is None:
+        return None
+    pain = intake.intake.get("answers", {}).get("pain_now")
+    return pain if isinstance(pain, int) else None

@@ -1,0 +1,85 @@
+"""The live stream of a session: every stored event, as it is stored, over SSE.
+
+Access is checked before the first byte. The stream replays the events after
+`Last-Event-ID`, then waits for a wake-up from the notifier without holding a database
+connection, reads what was stored since, and sends it; a heartbeat comment goes out while
+nothing happens, so proxies keep the connection open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Header
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.concurrency import run_in_threadpool
+
+from tablework.protocols.loader import get
+from tablework.session.engine import advise, replay
+from tablework.session.events import SessionStarted, event_json
+from tablework.session.state import State, apply, start
+from tablework.store.repo import SessionRow, Store, StoredEvent
+from tablework.web.access import VisibleSession
+from tablework.web.deps import ServerDep
+
+router = APIRouter(prefix="/api/sessions", tags=["sessions"])
+RECHECK_SECONDS = 20.0
+"""How often a quiet stream looks for events anyway, in case a wake-up was lost."""
+
+
+@router.get(
+    "/{session_id}/stream",
+    response_class=EventSourceResponse,
+    responses={200: {"content": {"text/event-stream": {}}}, 401: {}, 404: {}},
+)
+def stream(
+    session: VisibleSession,
+    server: ServerDep,
+    last_event_id: Annotated[str | None, Header(max_length=20)] = None,
+) -> EventSourceResponse:
+    """One `recorded` message per stored event (`id` its seq), from after Last-Event-ID."""
+    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    return EventSourceResponse(
+        _messages(server, session, after), ping=server.settings.heartbeat_seconds
+    )
+
+
+async def _messages(
+    server: ServerDep, session: SessionRow, after: int
+) -> AsyncIterator[ServerSentEvent]:
+    store = server.store
+    with server.notifier.watch(session.id) as signal:
+        state = await run_in_threadpool(_state_at, store, session, after)
+        while True:
+            signal.clear()
+            for stored in await run_in_threadpool(store.events, session.id, after):
+                state = _next_state(state, session, stored)
+                message = {
+                    "seq": stored.seq,
+                    "event": event_json(stored.event),
+                    "guidance": advise(state).as_json(),
+                }
+                yield ServerSentEvent(json.dumps(message), id=str(stored.seq), event="recorded")
+                after = stored.seq
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(signal.wait(), RECHECK_SECONDS)
+
+
+def _state_at(store: Store, session: SessionRow, seq: int) -> State | None:
+    """The session's state after event `seq` (None before its first event)."""
+    if seq <= 0:
+        return None
+    events = [s.event for s in store.events(session.id)[:seq]]
+    return replay(get(session.protocol), events)
+
+
+def _next_state(state: State | None, session: SessionRow, stored: StoredEvent) -> State:
+    if state is None:
+        if not isinstance(stored.event, SessionStarted):
+            raise ValueError("a session's first event must be session_started")
+        return start(stored.event, get(session.protocol))
+    return apply(state, stored.event)
