@@ -22,6 +22,7 @@ from tablework.cli import (
     protocol,
     screen,
     session,
+    voice,
 )
 from tablework.cli.context import CommandsWithDatabaseErrors
 
@@ -63,6 +64,7 @@ app.add_typer(client.intake_app, name="intake")
 app.add_typer(instrument.app, name="instrument")
 app.add_typer(note.app, name="note")
 app.add_typer(export.app, name="export")
+app.add_typer(voice.app, name="voice")
 app.command("outcomes")(export.outcomes_command)
 app.command("demo")(demo.demo_command)
 app.command("screen")(screen.screen_command)
