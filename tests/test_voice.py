@@ -8,11 +8,13 @@ import subprocess
 import wave
 from pathlib import Path
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 pytest.importorskip("pocketsphinx", reason="the `voice` extra (pocketsphinx) is not installed")
+pytest.importorskip("numpy", reason="the `voice` extra (numpy) is not installed")
+
+import numpy as np
 
 from tablework.cli import app
 from tablework.voice import AudioError, Recognizer, read_wav
