@@ -24,6 +24,7 @@ from tablework.cli import (
     serve,
     session,
     user,
+    voice,
 )
 from tablework.cli.context import CommandsWithDatabaseErrors
 
@@ -65,6 +66,7 @@ app.add_typer(client.intake_app, name="intake")
 app.add_typer(instrument.app, name="instrument")
 app.add_typer(note.app, name="note")
 app.add_typer(export.app, name="export")
+app.add_typer(voice.app, name="voice")
 app.command("outcomes")(export.outcomes_command)
 app.command("demo")(demo.demo_command)
 app.command("screen")(screen.screen_command)
