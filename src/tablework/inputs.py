@@ -14,6 +14,7 @@ import math
 import os
 import re
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -141,19 +142,22 @@ def control_problem(text: str) -> str | None:
 
 
 def _control_in(data: Any) -> str | None:
+    return next(filter(None, map(control_problem, _strings(data))), None)
+
+
+def _strings(data: Any) -> Iterator[str]:
+    """Every string in parsed JSON, keys included. Walked with a stack: nesting is already
+    bounded, but cheaply."""
     pending = [data]
     while pending:
         value = pending.pop()
         if isinstance(value, str):
-            problem = control_problem(value)
-            if problem:
-                return problem
+            yield value
         elif isinstance(value, dict):
             pending.extend(value.keys())
             pending.extend(value.values())
         elif isinstance(value, list):
             pending.extend(value)
-    return None
 
 
 def read_json(path: Path) -> Any:
@@ -243,18 +247,8 @@ def _refuse(where: str, message: str) -> NoReturn:
 
 def _holds_surrogate(data: Any) -> bool:
     # A valid pair (an emoji) decodes to one character; a lone half stays a surrogate that
-    # no database can store. Walked with a stack: nesting is already bounded, but cheaply.
-    pending = [data]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, str) and _has_surrogate(value):
-            return True
-        if isinstance(value, dict):
-            pending.extend(value.keys())
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-    return False
+    # no database can store.
+    return any(map(_has_surrogate, _strings(data)))
 
 
 def _has_surrogate(text: str) -> bool:
