@@ -73,3 +73,10 @@ def test_export_fhir_prints_a_plan_definition(cli: CliRunner) -> None:
 def test_help_lists_the_command_groups(cli: CliRunner) -> None:
     result = cli.invoke(app, ["--help"])
     assert result.exit_code == 0 and "protocol" in result.output
+
+
+def test_export_fhir_writes_to_a_file_with_o(cli: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "plan.json"
+    result = cli.invoke(app, ["protocol", "export-fhir", "acute-low-back-spasm", "-o", str(target)])
+    assert result.exit_code == 0
+    assert json.loads(target.read_text())["resourceType"] == "PlanDefinition"

@@ -50,7 +50,7 @@ def fhir(client: ClientOption, output: TextOutput = STDOUT) -> None:
     store = open_store()
     record = load_record(store, _client(store, client))
     bundle = client_bundle(record, datetime.now(UTC))
-    _write(output, (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    write_output(output, (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 @app.command("pdf")
@@ -64,7 +64,7 @@ def pdf(session: SessionOption, output: OutputFile) -> None:
     documents = _session(store, session)
     client = _client(store, documents.session.client_id)
     note, addenda = notes.current(store, session), notes.addenda(store, session)
-    _write(output, note_pdf(documents, note, addenda, client.display_name, _clinic()))
+    write_output(output, note_pdf(documents, note, addenda, client.display_name, _clinic()))
 
 
 @app.command("handout")
@@ -77,7 +77,7 @@ def handout(session: SessionOption, output: OutputFile) -> None:
     documents = _session(store, session)
     client = _client(store, documents.session.client_id)
     content = handout_pdf(documents, client.display_name, _clinic(), datetime.now(UTC))
-    _write(output, content)
+    write_output(output, content)
 
 
 @app.command("ical")
@@ -90,7 +90,7 @@ def ical(client: ClientOption, output: TextOutput = STDOUT) -> None:
     _client(store, client)
     sessions = store.session_ids(client)
     latest = load_session(store, sessions[-1]) if sessions else None
-    _write(output, follow_up_calendar(latest, datetime.now(UTC), _clinic().zone))
+    write_output(output, follow_up_calendar(latest, datetime.now(UTC), _clinic().zone))
 
 
 def outcomes_command(
@@ -106,7 +106,7 @@ def outcomes_command(
         text = _tallied_text(store, protocol)
     else:
         text = _listed_outcomes(store, protocol, output)
-    _write(path, text.encode("utf-8"))
+    write_output(path, text.encode("utf-8"))
 
 
 def _known_protocol(protocol: str) -> None:
@@ -263,7 +263,7 @@ def _refuse_binary_to_terminal(output: str) -> None:
         fail("error: a PDF is binary: give -o FILE, or pipe or redirect stdout")
 
 
-def _write(output: str, content: bytes) -> None:
+def write_output(output: str, content: bytes) -> None:
     """`content` to stdout (`-`) or to a file, replaced whole or not at all."""
     if output == STDOUT:
         stream = typer.get_binary_stream("stdout")

@@ -66,11 +66,15 @@ def validate(path: Annotated[Path, typer.Argument(metavar="PATH")]) -> None:
 @app.command("export-fhir")
 def export_fhir(
     protocol_id: ProtocolId,
+    output: Annotated[
+        str, typer.Option("-o", "--output", help="File to write, or - for stdout.")
+    ] = "-",
 ) -> None:
-    """Print the protocol as a FHIR R4 PlanDefinition (validated) on stdout."""
+    """The protocol as a FHIR R4 PlanDefinition (validated), on stdout or in a file."""
+    from tablework.cli.export import write_output
     from tablework.exports.fhir import plan_definition_json
 
-    sys.stdout.write(plan_definition_json(_get(protocol_id)) + "\n")
+    write_output(output, (plan_definition_json(_get(protocol_id)) + "\n").encode("utf-8"))
 
 
 def _get(protocol_id: str) -> Protocol:
