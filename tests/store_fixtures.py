@@ -6,10 +6,15 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
+
+if TYPE_CHECKING:
+    from tablework.store.repo import Store
 
 PG_ENV = "TABLEWORK_TEST_DATABASE_URL"
 
@@ -33,3 +38,17 @@ def postgresql_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@contextmanager
+def as_attacker(store: Store) -> Iterator[Connection]:
+    """A transaction with every trigger out of the way, as a database owner can."""
+    with store.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            for (name,) in conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            ).all():
+                conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+        else:
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        yield conn

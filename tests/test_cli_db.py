@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import event, text
 from typer.testing import CliRunner
 
+from store_fixtures import as_attacker
 from tablework.cli import app
 from tablework.store import database
 from tablework.store.repo import Store
@@ -228,14 +229,7 @@ def test_db_check_fails_on_an_event_changed_behind_the_triggers(
     cli: CliRunner, cli_db: Store
 ) -> None:
     session = saved_session(cli)
-    with cli_db.engine.begin() as conn:  # as a database owner could: triggers out of the way
-        if conn.dialect.name == "sqlite":
-            for (name,) in conn.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-            ).all():
-                conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
-        else:
-            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+    with as_attacker(cli_db) as conn:
         conn.execute(
             text(
                 "UPDATE events SET payload = :payload "

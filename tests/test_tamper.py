@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -18,6 +17,7 @@ import pytest
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 from typer.testing import CliRunner
 
+from store_fixtures import as_attacker
 from tablework.cli import app
 from tablework.documents.signing import digest
 from tablework.session.events import Note, SessionEnded, SessionStarted
@@ -60,20 +60,6 @@ def a_session(store: Store, *, sign: bool) -> str:
 @pytest.fixture
 def record(store: Store) -> Record:
     return Record(a_session(store, sign=True), a_session(store, sign=False))
-
-
-@contextmanager
-def as_attacker(store: Store) -> Iterator[Connection]:
-    """A transaction with every trigger out of the way, as a database owner can."""
-    with store.engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            for (name,) in conn.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-            ).all():
-                conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
-        else:
-            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-        yield conn
 
 
 def _signed(session: str) -> object:
