@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
-from web_helpers import PROCEED, Clinic, api_routes, clinic
+from web_helpers import PROCEED, Clinic, api_routes, browser, clinic
 
 __all__ = ["clinic"]
 
@@ -20,6 +21,12 @@ CALLER = "caller"  # any logged-in account; answers only about their own clients
 RECORD = "record"  # one client's record: others get 404
 REMOTE = "remote"  # the client's remote token, not an account
 OWNER = "owner"  # the clinic's owner only: therapists get 403
+PAGE_OPEN = "page_open"  # a page anyone may load (the login form)
+PAGE = "page"  # a page for any logged-in browser; others are sent to the login form
+PAGE_RECORD = "page_record"  # a page about one client's record: others get 404
+PAGE_OWNER = "page_owner"  # a page for the clinic's owner: therapists get 403
+PAGE_REMOTE = "page_remote"  # the client's remote page: the token is the key
+PAGES = (PAGE_OPEN, PAGE, PAGE_RECORD, PAGE_OWNER, PAGE_REMOTE)
 
 RULES: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): PUBLIC,
@@ -52,6 +59,12 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/sessions/{session_id}/note.pdf"): RECORD,
     ("GET", "/api/sessions/{session_id}/handout.pdf"): RECORD,
     ("POST", "/r/{token}/answers"): REMOTE,
+    ("GET", "/login"): PAGE_OPEN,
+    ("POST", "/login"): PAGE_OPEN,
+    ("POST", "/logout"): PAGE,
+    ("GET", "/sessions/{session_id}"): PAGE_RECORD,
+    ("POST", "/sessions/{session_id}/remote"): PAGE_RECORD,
+    ("GET", "/r/{token}"): PAGE_REMOTE,
 }
 
 NOTE_TEXT = "SUBJECTIVE\n- a\nOBJECTIVE\n- b\nASSESSMENT\n- c\nPLAN\n- d\n"
@@ -75,7 +88,7 @@ def test_outsiders_get_401_on_every_route_that_needs_a_login(
     clinic: Clinic, alices: dict[str, str]
 ) -> None:
     for method, path in api_routes(clinic.http.app):
-        if RULES[(method, path)] in (PUBLIC, LOGIN, REMOTE):
+        if RULES[(method, path)] in (PUBLIC, LOGIN, REMOTE, *PAGES):
             continue
         answer = _call(clinic, "anonymous", method, path, alices)
         assert answer.status_code == 401, (method, path, answer.text)
@@ -145,3 +158,57 @@ def _body(method: str, path: str, ids: dict[str, str]) -> dict[str, Any]:
     if path == "/api/clients" and method == "POST":
         return {"json": {"display_name": "Another"}}
     return {}
+
+
+def test_pages_send_anonymous_browsers_to_the_login_form(
+    clinic: Clinic, alices: dict[str, str]
+) -> None:
+    anonymous = TestClient(clinic.http.app, follow_redirects=False)
+    for method, path in api_routes(clinic.http.app):
+        if RULES[(method, path)] not in (PAGE, PAGE_RECORD, PAGE_OWNER):
+            continue
+        answer = anonymous.request(method, path.format(**alices), headers=HTML)
+        if method == "GET":
+            assert answer.status_code == 303, (method, path)
+            assert answer.headers["location"].startswith("/login"), (method, path)
+        else:
+            assert answer.status_code == 401, (method, path, answer.text)
+        assert "Alice" not in answer.text
+
+
+@pytest.mark.parametrize("outsider", ["bob", "charlie"])
+def test_pages_about_alices_records_are_404_to_other_therapists(
+    clinic: Clinic, alices: dict[str, str], outsider: str
+) -> None:
+    http, csrf = browser(clinic, outsider)
+    for method, path in api_routes(clinic.http.app):
+        rule = RULES[(method, path)]
+        if rule not in (PAGE_RECORD, PAGE_OWNER):
+            continue
+        answer = http.request(
+            method, path.format(**alices), headers={**HTML, "X-CSRF-Token": csrf}, **_form(csrf)
+        )
+        expected = 403 if rule == PAGE_OWNER else 404
+        assert answer.status_code == expected, (outsider, method, path, answer.text)
+        assert "Alice" not in answer.text
+        assert "text/html" in answer.headers["content-type"]
+
+
+def test_the_owner_opens_every_page_about_alices_records(
+    clinic: Clinic, alices: dict[str, str]
+) -> None:
+    http, csrf = browser(clinic, "olivia")
+    for method, path in api_routes(clinic.http.app):
+        if RULES[(method, path)] not in (PAGE, PAGE_RECORD, PAGE_OWNER) or path == "/logout":
+            continue
+        answer = http.request(
+            method, path.format(**alices), headers={**HTML, "X-CSRF-Token": csrf}, **_form(csrf)
+        )
+        assert answer.status_code < 400, (method, path, answer.text)
+
+
+HTML = {"Accept": "text/html"}
+
+
+def _form(csrf: str) -> dict[str, Any]:
+    return {"data": {"csrf_token": csrf}}

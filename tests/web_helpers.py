@@ -113,3 +113,14 @@ def api_routes(app: Any) -> list[tuple[str, str]]:
 
 
 _DAY = timedelta(days=1)
+
+
+def browser(clinic: Clinic, who: str) -> tuple[TestClient, str]:
+    """A browser logged in as `who` (cookie session) and its CSRF token; redirects are
+    not followed, so a test sees them."""
+    http = TestClient(clinic.http.app, follow_redirects=False)
+    answer = http.post(
+        "/api/auth/login", data={"username": f"{who}@example.org", "password": PASSWORD}
+    )
+    assert answer.status_code == 200, answer.text
+    return http, str(answer.json()["csrf_token"])

@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tablework.inputs import InputError, load_json
@@ -58,6 +58,12 @@ def install(app: FastAPI) -> None:
     ]
     for kind, status in statuses:
         app.add_exception_handler(kind, _answer_with(status))
+    from starlette.exceptions import HTTPException
+
+    from tablework.web.pages.common import LoginNeeded
+
+    app.add_exception_handler(LoginNeeded, _login_needed)
+    app.add_exception_handler(HTTPException, _http_exception)
     app.add_exception_handler(Refused, _refused)
     app.add_exception_handler(IntegrityError, _conflict)
     app.add_exception_handler(SQLAlchemyError, _database_unavailable)
@@ -65,40 +71,106 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
+def answer(
+    request: Request,
+    status: int,
+    body: dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """An error as JSON `{"detail"}`, or as a page for a browser asking for a page."""
+    if _wants_page(request):
+        from tablework.web.pages.common import render
+
+        heading = _HEADINGS.get(status, "Something went wrong")
+        return render(
+            request,
+            "error.html",
+            status_code=status,
+            status=status,
+            heading=heading,
+            detail=str(body.get("detail", "")),
+        )
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+_HEADINGS = {
+    400: "That request could not be read",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Not possible right now",
+    410: "This link has expired",
+    413: "Too large",
+    422: "That cannot be saved",
+    429: "Too many attempts",
+    503: "The database is unavailable",
+}
+_API_PREFIXES = ("/api/", "/healthz", "/openapi.json", "/docs", "/redoc", "/static/")
+
+
+def _wants_page(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith(_API_PREFIXES) or path.endswith("/answers"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
 def _answer_with(status: int) -> Any:
-    async def handler(_request: Request, error: Exception) -> JSONResponse:
+    async def handler(request: Request, error: Exception) -> Response:
         detail = str(error) if status != 404 else "not found"
-        return JSONResponse({"detail": detail}, status_code=status)
+        return answer(request, status, {"detail": detail})
 
     return handler
 
 
-async def _refused(_request: Request, error: Exception) -> JSONResponse:
+async def _login_needed(request: Request, error: Exception) -> Response:
+    from fastapi.responses import RedirectResponse
+
+    from tablework.web.pages.common import LoginNeeded, login_location
+
+    assert isinstance(error, LoginNeeded)
+    if request.method in ("GET", "HEAD"):
+        return RedirectResponse(login_location(error.next_path), status_code=303)
+    return answer(request, 401, {"detail": "the login has expired: log in again"})
+
+
+async def _http_exception(request: Request, error: Exception) -> Response:
+    from starlette.exceptions import HTTPException
+
+    assert isinstance(error, HTTPException)
+    if not _wants_page(request):
+        from fastapi.exception_handlers import http_exception_handler
+
+        return await http_exception_handler(request, error)
+    return answer(request, error.status_code, {"detail": error.detail})
+
+
+async def _refused(request: Request, error: Exception) -> Response:
     assert isinstance(error, Refused)
-    return JSONResponse({"detail": error.detail, **error.extra}, status_code=error.status)
+    return answer(request, error.status, {"detail": error.detail, **error.extra})
 
 
-async def _conflict(_request: Request, _error: Exception) -> JSONResponse:
+async def _conflict(request: Request, _error: Exception) -> Response:
     # The database's own message would quote the clashing values: keep them out.
-    return JSONResponse(
+    return answer(
+        request,
+        409,
         {"detail": "another request changed this record at the same moment: try again"},
-        status_code=409,
     )
 
 
-async def _database_unavailable(_request: Request, error: Exception) -> JSONResponse:
+async def _database_unavailable(request: Request, error: Exception) -> Response:
     from tablework.cli.context import database_error_line
 
     line = database_error_line(error) or "error: database error"
     log.warning("database unavailable: %s", line)
-    return JSONResponse(
-        {"detail": line.removeprefix("error: ")}, status_code=503, headers={"Retry-After": "5"}
+    return answer(
+        request, 503, {"detail": line.removeprefix("error: ")}, headers={"Retry-After": "5"}
     )
 
 
-async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+async def _unexpected(request: Request, error: Exception) -> Response:
     log.error("unexpected %s", type(error).__name__)  # no message: it could name a client
-    return JSONResponse({"detail": "the server could not do that"}, status_code=500)
+    return answer(request, 500, {"detail": "the server could not do that"})
 
 
 class BodyLimits:

@@ -14,7 +14,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
@@ -25,6 +25,7 @@ from tablework.session.state import State, apply, start
 from tablework.store.repo import SessionRow, Store, StoredEvent
 from tablework.web.access import VisibleSession
 from tablework.web.deps import ServerDep
+from tablework.web.screen import view
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 RECHECK_SECONDS = 20.0
@@ -40,9 +41,14 @@ def stream(
     session: VisibleSession,
     server: ServerDep,
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
+    after: Annotated[int, Query(ge=0, le=10**9, description="Start after this seq.")] = 0,
 ) -> EventSourceResponse:
-    """One `recorded` message per stored event (`id` its seq), from after Last-Event-ID."""
-    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    """One `recorded` message per stored event (`id` its seq), from after Last-Event-ID
+    (or, on a first connection, after `after`: a screen that has drawn the session so far
+    asks only for what comes next). Each message also carries the event's `actor` and the
+    screen's `view` (web/screen.py)."""
+    if last_event_id and last_event_id.isdigit():
+        after = int(last_event_id)
     return EventSourceResponse(
         _messages(server, session, after), ping=server.settings.heartbeat_seconds
     )
@@ -62,6 +68,8 @@ async def _messages(
                     "seq": stored.seq,
                     "event": event_json(stored.event),
                     "guidance": advise(state).as_json(),
+                    "actor": stored.actor,
+                    "view": view(state),
                 }
                 yield ServerSentEvent(json.dumps(message), id=str(stored.seq), event="recorded")
                 after = stored.seq

@@ -34,7 +34,7 @@ class LoginOut(BaseModel):
 @router.post("/token", responses={401: {}, 429: {}})
 def issue_token(form: LoginForm, request: Request, server: ServerDep) -> TokenOut:
     """A bearer token for scripts (OAuth2 password form)."""
-    user = _login(server, form.username, form.password, address(request))
+    user = login(server, form.username, form.password, address(request))
     issued = tokens.issue(server.store, user, "bearer", timedelta(days=server.settings.token_days))
     return TokenOut(access_token=issued.secret, expires_at=issued.expires_at.isoformat())
 
@@ -52,21 +52,8 @@ def revoke_token(caller: Caller, request: Request, server: ServerDep) -> Respons
 def log_in(form: LoginForm, request: Request, response: Response, server: ServerDep) -> LoginOut:
     """A browser session: an HttpOnly cookie, and the CSRF token to send back as the
     X-CSRF-Token header on every state-changing request. A new session every login."""
-    user = _login(server, form.username, form.password, address(request))
-    old = request.cookies.get(SESSION_COOKIE)
-    if old:
-        tokens.revoke(server.store, old)
-    lifetime = timedelta(hours=server.settings.login_hours)
-    issued = tokens.issue(server.store, user, "browser", lifetime)
-    response.set_cookie(
-        SESSION_COOKIE,
-        issued.secret,
-        max_age=int(lifetime.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
+    user = login(server, form.username, form.password, address(request))
+    issued = start_browser_session(server, user, request, response)
     return LoginOut(
         email=user.email,
         role=user.role,
@@ -86,7 +73,29 @@ def log_out(caller: Caller, request: Request, server: ServerDep) -> Response:
     return response
 
 
-def _login(server: Server, username: str, password: str, where: str) -> Account:
+def start_browser_session(
+    server: Server, user: Account, request: Request, response: Response
+) -> tokens.Issued:
+    """A new browser session for `user` (any earlier one of this browser revoked): the
+    HttpOnly cookie set on `response`, Secure behind TLS."""
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        tokens.revoke(server.store, old)
+    lifetime = timedelta(hours=server.settings.login_hours)
+    issued = tokens.issue(server.store, user, "browser", lifetime)
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.secret,
+        max_age=int(lifetime.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return issued
+
+
+def login(server: Server, username: str, password: str, where: str) -> Account:
     """The account, or 401; 429 while the account or the address has failed too often."""
     now = server.store.clock()
     account_key = username.strip().lower()
