@@ -72,3 +72,13 @@ def test_stored_settings_win_and_stay_with_their_clinic(store: Store, tmp_path: 
 def test_unusable_values_are_refused_by_name(values: dict[str, object], named: str) -> None:
     with pytest.raises(ClinicSettingsError, match=named):
         checked(values)
+
+
+def test_erasure_counts_the_clients_clinics_retention(store: Store, tmp_path: Path) -> None:
+    client = store.add_client("Invented Client")  # no access row: the default clinic
+    assert clinic_settings.retention_years(store, client, 7) == 7
+    chosen = ClinicSettings(retention_years=4)
+    clinic_settings.write(store, "elsewhere", chosen, "owner@example.org")
+    assert clinic_settings.retention_years(store, client, 7) == 7
+    clinic_settings.write(store, "default", chosen, "owner@example.org")
+    assert clinic_settings.retention_years(store, client, 7) == 4

@@ -102,6 +102,25 @@ def read(store: Store, clinic: str, settings: Settings) -> ClinicSettings:
     return current
 
 
+def retention_years(store: Store, client_id: str, default: int) -> int:
+    """How long the client's clinic keeps records: its owner's setting, else `default`."""
+    from tablework.store.access import clinic_of
+
+    clinic = clinic_of(store, client_id)
+    with store.engine.connect() as conn:
+        stored = conn.scalar(
+            select(clinic_settings.c.value).where(
+                clinic_settings.c.clinic == clinic, clinic_settings.c.key == "retention_years"
+            )
+        )
+    if stored is None:
+        return default
+    try:
+        return checked({"retention_years": stored}).retention_years
+    except ClinicSettingsError:
+        return default
+
+
 def write(store: Store, clinic: str, chosen: ClinicSettings, by: str) -> None:
     """Store every setting of the clinic in one transaction (None clears a key)."""
     at = store.clock()

@@ -49,6 +49,8 @@ class FlagView:
     severity: str
     advice: str
     source: str
+    for_client: bool
+    """Advice to read to the client (a flag that blocks), not a note for the therapist."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ def screening_view(screening: dict[str, Any]) -> ScreeningView:
                 DISPOSITIONS.get(str(f.get("severity")), str(f.get("severity"))),
                 str(f.get("advice", "")),
                 str(f.get("source", "")),
+                f.get("severity") in BLOCKING,
             )
             for f in screening.get("flags", ())
             if f.get("severity") in BLOCKING or not blocks

@@ -128,10 +128,11 @@ def _chart(
 
 
 def _x_positions(count: int) -> list[float]:
-    span = (WIDTH - RIGHT) - LEFT - 24
+    inset = 44  # room for a value label beside the first and last points
+    span = (WIDTH - RIGHT) - LEFT - 2 * inset
     if count == 1:
-        return [LEFT + 12 + span / 2]
-    return [LEFT + 12 + span * i / (count - 1) for i in range(count)]
+        return [LEFT + inset + span / 2]
+    return [LEFT + inset + span * i / (count - 1) for i in range(count)]
 
 
 def _y(value: float) -> float:
