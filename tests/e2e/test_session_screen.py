@@ -62,26 +62,34 @@ def test_a_session_on_the_screen_with_the_clients_remote(
     last = stored(live, session_id)[-1]
     assert last["actor"] == "remote" and last["event"]["pressure"] == "good"
 
+    # A pain rating alone from the phone: recorded, no pressure answer made up.
+    mobile.locator("#pain").fill("5")
+    mobile.get_by_role("button", name="Send pain").click()
+    mobile.get_by_text("Sent: pain 5").wait_for()
+    wait_seq(page, 6)
+    last = stored(live, session_id)[-1]["event"]
+    assert last["pain"] == 5 and "pressure" not in last
+
     # The area tightens: it locks, and a later tap on it is refused with the reason.
     page.get_by_role("button", name="Area tightened").click()
-    wait_seq(page, 6)
+    wait_seq(page, 7)
     chart_area = page.locator(f"svg [data-area='{area}']")
     assert "reactive" in (chart_area.get_attribute("class") or "")
     assert "locked" in (chart_area.get_attribute("aria-label") or "")
     chart_area.click()
-    wait_seq(page, 7)
+    wait_seq(page, 8)
     assert guidance(page).get_attribute("data-action") == "refused"
     assert "P9" in guidance(page).inner_text()
 
     # The client says stop on the phone: the screen pauses.
     mobile.get_by_role("button", name="Stop").click()
-    wait_seq(page, 8)
+    wait_seq(page, 9)
     assert guidance(page).get_attribute("data-action") == "pause"
 
     # End with pain after.
     page.fill("#pain-after", "3")
     page.get_by_role("button", name="End session").click()
-    wait_seq(page, 9)
+    wait_seq(page, 10)
     assert stored(live, session_id)[-1]["event"] == {
         "type": "session_ended",
         "at": stored(live, session_id)[-1]["event"]["at"],

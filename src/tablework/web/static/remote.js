@@ -14,8 +14,13 @@
   });
 
   async function answer(pressure) {
-    const body = { pressure };
+    const body = {};
+    if (pressure) body.pressure = pressure;
     if (pain !== null) body.pain = pain;
+    if (!pressure && pain === null) {
+      sent.textContent = "Move the slider to your pain first.";
+      return;
+    }
     sent.textContent = "Sending…";
     try {
       const reply = await fetch(`/r/${encodeURIComponent(token)}/answers`, {
@@ -24,7 +29,7 @@
         body: JSON.stringify(body),
       });
       if (reply.status === 201) {
-        sent.textContent = `Sent: ${pressure}${pain !== null ? ", pain " + pain : ""}`;
+        sent.textContent = `Sent: ${[pressure, pain !== null ? "pain " + pain : null].filter(Boolean).join(", ")}`;
         pain = null;
         painValue.textContent = "not set";
       } else if (reply.status === 410) {
@@ -39,6 +44,7 @@
       sent.textContent = "Not sent (no connection): tell your therapist.";
     }
   }
+  document.getElementById("send-pain").addEventListener("click", () => answer(null));
   page.querySelectorAll("button.answer").forEach((b) =>
     b.addEventListener("click", () => answer(b.dataset.pressure)),
   );

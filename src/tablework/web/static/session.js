@@ -233,7 +233,7 @@
     const event = message.event;
     if (event.type === "check_in" && message.actor !== undefined && message.actor === "remote") {
       const pain = event.pain !== undefined && event.pain !== null ? `, pain ${event.pain}` : "";
-      if (event.pressure !== "stop") speak(`Client says ${event.pressure}${pain}`);
+      if (event.pressure !== "stop") speak(`Client says ${event.pressure || ""}${pain}`);
     }
     const action = message.guidance.action;
     if (action === "pause") {
@@ -475,7 +475,7 @@
       case "session_started": return "Session started";
       case "positioned": return `Positioned: ${positionName(event.position)}${event.client_adjusted ? " (client adjusted)" : ""}`;
       case "work_started": return `Work: ${areaName(event.area)}, ${techniqueName(event.technique)}, level ${event.level}${event.override_reason ? " (override: " + event.override_reason + ")" : ""}`;
-      case "check_in": return `Client: ${event.pressure}${event.pain !== undefined && event.pain !== null ? ", pain " + event.pain : ""}${event.tightening ? ", tightening" : ""}`;
+      case "check_in": return `Client: ${event.pressure || "pain only"}${event.pain !== undefined && event.pain !== null ? ", pain " + event.pain : ""}${event.tightening ? ", tightening" : ""}`;
       case "tightening_observed": return `Tightened: ${areaName(event.area)}`;
       case "work_stopped": return `Stopped: ${areaName(event.area)}`;
       case "note": return `Note: ${event.text}`;
@@ -515,6 +515,18 @@
     if (area) event.area = area;
     pain = null;
     send(event);
+    drawControls();
+  }
+  function painOnly() {
+    if (pain === null) {
+      showProblem("Choose the client's pain (0-10) first.");
+      return;
+    }
+    const event = { type: "check_in", pain };
+    if (view.work) event.area = view.work.area;
+    pain = null;
+    send(event);
+    drawControls();
   }
   function choosePain(value) {
     pain = pain === value ? null : value;
@@ -611,6 +623,7 @@
     $("flip").addEventListener("click", flip);
     $("remote-open").addEventListener("click", openRemote);
     $("tight").addEventListener("click", tightened);
+    $("pain-only").addEventListener("click", painOnly);
     $("level-up").addEventListener("click", () => changeLevel(1));
     $("level-down").addEventListener("click", () => changeLevel(-1));
     $("technique").addEventListener("change", changeTechnique);
@@ -681,6 +694,7 @@
       d: () => answer("deeper"), D: () => answer("deeper"),
       s: () => answer("stop"), S: () => answer("stop"),
       t: tightened, T: tightened,
+      p: painOnly, P: painOnly,
       x: () => view.work && send({ type: "work_stopped", area: view.work.area }),
       X: () => view.work && send({ type: "work_stopped", area: view.work.area }),
       "+": () => changeLevel(1), "=": () => changeLevel(1),
