@@ -39,9 +39,9 @@ def client_bundle(record: ClientRecord, generated_at: datetime) -> dict[str, Any
     }
     # Validated by the models, then returned as built: the models' own serializer would
     # give the same JSON (tests/test_exports_fhir_bundle.py checks it) at twice the cost.
-    bundle = pruned(bundle)
-    Bundle.model_validate(bundle)
-    return bundle
+    clean: dict[str, Any] = pruned(bundle)
+    Bundle.model_validate(clean)
+    return clean
 
 
 def _resources(record: ClientRecord) -> Iterator[Resource]:
