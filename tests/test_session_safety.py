@@ -173,3 +173,24 @@ def test_after_pain_ends_higher_the_handout_says_rest_and_gives_no_stretches() -
     assert "Rest today" in handout and "Your stretches" not in handout
     assert "contact us before booking" in handout
     assert "higher than before" in result.steps[-1].guidance.prompt
+
+
+def pain_only(at: int, pain: int) -> dict[str, Any]:
+    return {"type": "check_in", "at": at, "pain": pain}
+
+
+def test_a_pain_rating_alone_runs_the_pain_routine() -> None:
+    steps = guidance(session([work(20, "gluteals-left"), pain_only(50, 8)], pain_before=4))
+    assert steps[-1]["action"] == "pause" and steps[-1]["area"] == "gluteals-left"
+
+
+def test_a_pain_rating_alone_does_not_answer_the_pressure_check_in_nor_lift_a_stop() -> None:
+    overdue = [work(20, "gluteals-left"), pain_only(300, 3)]
+    assert guidance(session(overdue, pain_before=4))[-1]["action"] == "check_in_now"
+    stopped = [work(20, "gluteals-left"), check(50, "stop"), pain_only(60, 3)]
+    assert guidance(session(stopped, pain_before=4))[-1]["action"] == "pause"
+
+
+def test_a_check_in_with_neither_pressure_nor_pain_is_refused() -> None:
+    with pytest.raises(EventError, match="pressure answer, a pain rating"):
+        parse_event({"type": "check_in", "at": 5})

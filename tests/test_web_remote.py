@@ -84,3 +84,22 @@ def test_a_remote_refuses_answers_that_are_not_pressure_or_pain(clinic: Clinic) 
     url = _remote(clinic, _session(clinic))
     answer = clinic.http.post(f"{url}/answers", json={"pressure": "good", "area": "sacrum"})
     assert answer.status_code == 422
+
+
+def test_a_remote_takes_a_pain_rating_alone(clinic: Clinic) -> None:
+    session_id = _session(clinic)
+    url = _remote(clinic, session_id)
+    answer = clinic.http.post(f"{url}/answers", json={"pain": 4})
+    assert answer.status_code == 201, answer.text
+    events = clinic.http.get(
+        f"/api/sessions/{session_id}/events", headers=clinic.auth("alice")
+    ).json()
+    assert events[-1]["event"]["pain"] == 4 and "pressure" not in events[-1]["event"]
+    assert events[-1]["actor"] == "remote"
+
+
+def test_a_remote_refuses_an_empty_answer(clinic: Clinic) -> None:
+    url = _remote(clinic, _session(clinic))
+    for body in ({}, {"pain": None}, {"pressure": None}):
+        answer = clinic.http.post(f"{url}/answers", json=body)
+        assert answer.status_code == 422, body

@@ -35,7 +35,7 @@ class CheckInRecord:
 
     at: float
     area: str | None
-    pressure: str
+    pressure: str | None
     pain: int | None
     tightening: bool
 

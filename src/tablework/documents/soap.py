@@ -243,15 +243,15 @@ def _area_line(record: SessionRecord, area: str) -> str:
 
 
 def _check_in_line(record: SessionRecord) -> str:
-    if not record.check_ins:
-        return "No pressure check-ins were recorded."
-    answers = Counter(c.pressure for c in record.check_ins)
+    answers = Counter(c.pressure for c in record.check_ins if c.pressure is not None)
+    pains = [c.pain for c in record.check_ins if c.pain is not None]
+    pain_text = f"; pain during work {', '.join(str(p) for p in pains)}/10" if pains else ""
+    if not answers:
+        return f"No pressure check-ins were recorded{pain_text}."
     tally = ", ".join(
         f"{answers[p]} {p}" for p in ("good", "deeper", "lighter", "stop") if answers[p]
     )
-    pains = [c.pain for c in record.check_ins if c.pain is not None]
-    pain_text = f"; pain during work {', '.join(str(p) for p in pains)}/10" if pains else ""
-    return f"Pressure check-ins: {len(record.check_ins)} ({tally}){pain_text}."
+    return f"Pressure check-ins: {answers.total()} ({tally}){pain_text}."
 
 
 def _assessment(record: SessionRecord) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 NAMESPACE = uuid.UUID("6f1b1f4e-6c84-4bde-9a55-5f0c2d6a1b7e")
@@ -14,3 +15,19 @@ Resource = tuple[str, dict[str, Any]]
 def urn(*parts: str) -> str:
     """A stable urn:uuid for the resource named by `parts`."""
     return f"urn:uuid:{uuid.uuid5(NAMESPACE, '/'.join(parts))}"
+
+
+def instant(moment: datetime) -> str:
+    """A stored (UTC) time as FHIR writes it: ISO 8601 with `Z`."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def pruned(value: Any) -> Any:
+    """`value` without empty lists, objects or strings anywhere inside (FHIR forbids them)."""
+    if isinstance(value, dict):
+        kept = {key: pruned(item) for key, item in value.items()}
+        return {key: item for key, item in kept.items() if item not in (None, [], {}, "")}
+    if isinstance(value, list):
+        kept_items = [pruned(item) for item in value]
+        return [item for item in kept_items if item not in (None, [], {}, "")]
+    return value

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from tablework.charting import SessionDocuments
-from tablework.exports.fhir_ids import Resource, urn
+from tablework.exports.fhir_ids import Resource, instant, urn
 from tablework.exports.fhir_urls import SCREENING_FLAG_SYSTEM, canonical
 from tablework.screening.questionnaire import Question, Questionnaire, bundled
 
@@ -90,7 +90,7 @@ def questionnaire_response(documents: SessionDocuments, patient: str) -> Resourc
         "questionnaire": canonical("Questionnaire", form.id),
         "status": "completed",
         "subject": {"reference": patient},
-        "authored": stored.recorded_at.isoformat(),
+        "authored": instant(stored.recorded_at),
         "item": items,
     }
     return urn("intake", stored.id), resource
@@ -115,7 +115,7 @@ def referral(documents: SessionDocuments, patient: str, encounter: str) -> Resou
         "code": {"coding": [{**PATIENT_REFERRAL, "display": "Patient referral"}], "text": title},
         "subject": {"reference": patient},
         "encounter": {"reference": encounter},
-        "authoredOn": documents.session.started_at.isoformat(),
+        "authoredOn": instant(documents.session.started_at),
     }
     notes = [{"text": flag["advice"]} for flag in flags if flag.get("advice")]
     if clearance:

@@ -15,7 +15,7 @@ from typing import Any
 
 from tablework.documents.signing import canonical
 from tablework.documents.soap import Soap
-from tablework.exports.fhir_ids import Resource, urn
+from tablework.exports.fhir_ids import Resource, instant, urn
 from tablework.exports.fhir_record import SessionEntry
 from tablework.exports.fhir_urls import NOTE_DIGEST_SYSTEM
 from tablework.store.notes import Addendum, NoteVersion
@@ -83,7 +83,7 @@ def _document(note: NoteVersion, patient: str, encounter: str) -> dict[str, Any]
         "docStatus": "final" if signed else "preliminary",
         "type": {"coding": [PROGRESS_NOTE], "text": "Massage therapy session note (SOAP)"},
         "subject": {"reference": patient},
-        "date": note.created_at.isoformat(),
+        "date": instant(note.created_at),
         "author": author,
         "content": content,
         "context": {"encounter": [{"reference": encounter}]},
@@ -102,13 +102,13 @@ def _provenance(note: NoteVersion, signer_name: str, target: str) -> dict[str, A
     return {
         "resourceType": "Provenance",
         "target": [{"reference": target}],
-        "recorded": note.created_at.isoformat(),
+        "recorded": instant(note.created_at),
         "activity": {"text": "Signed the session note"},
         "agent": [{"type": {"coding": [AUTHOR_ROLE]}, "who": signer}],
         "signature": [
             {
                 "type": [AUTHOR_SIGNATURE],
-                "when": note.created_at.isoformat(),
+                "when": instant(note.created_at),
                 "who": signer,
                 "targetFormat": "application/json",
             }
@@ -123,7 +123,7 @@ def _addendum(addendum: Addendum, note: str, patient: str, encounter: str) -> di
         "docStatus": "final",
         "type": {"coding": [PROGRESS_NOTE], "text": "Addendum to the session note"},
         "subject": {"reference": patient},
-        "date": addendum.created_at.isoformat(),
+        "date": instant(addendum.created_at),
         "author": [{"reference": urn("practitioner", addendum.author)}],
         "relatesTo": [{"code": "appends", "target": {"reference": note}}],
         "content": [_attachment("text/plain; charset=utf-8", addendum.text, "Addendum")],

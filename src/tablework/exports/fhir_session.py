@@ -12,7 +12,7 @@ from typing import Any
 
 from tablework.charting import SessionDocuments
 from tablework.exports.fhir import plan_definition_url
-from tablework.exports.fhir_ids import Resource, urn
+from tablework.exports.fhir_ids import Resource, instant, urn
 from tablework.exports.fhir_urls import AREA_SYSTEM
 
 LOINC = "http://loinc.org"
@@ -38,7 +38,7 @@ def session_resources(documents: SessionDocuments, patient: str) -> Iterator[Res
                 "display": "ambulatory",
             },
             "subject": {"reference": patient},
-            "period": {"start": start.isoformat(), "end": end.isoformat()},
+            "period": {"start": instant(start), "end": instant(end)},
             "reasonCode": [{"text": record.protocol.scope.condition}],
         },
     )
@@ -61,8 +61,8 @@ def _procedure(
         "subject": {"reference": patient},
         "encounter": {"reference": encounter},
         "performedPeriod": {
-            "start": documents.session.started_at.isoformat(),
-            "end": end.isoformat(),
+            "start": instant(documents.session.started_at),
+            "end": instant(end),
         },
         "bodySite": [
             {
@@ -109,7 +109,7 @@ def _pain_observations(
                 },
                 "subject": {"reference": patient},
                 "encounter": {"reference": encounter},
-                "effectiveDateTime": (start + timedelta(seconds=at)).isoformat(),
+                "effectiveDateTime": instant(start + timedelta(seconds=at)),
                 "valueInteger": pain,
             },
         )

@@ -18,6 +18,7 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 
 MAX_SESSION_SECONDS = 24 * 60 * 60
@@ -142,13 +143,20 @@ class WorkStarted(_Event):
 
 
 class CheckIn(_Event):
-    """The client answered about pressure (and maybe pain or tightening)."""
+    """The client answered about pressure (and maybe pain or tightening), or rated their
+    pain alone: a pain-only answer runs the pain routine but is not a pressure check-in."""
 
     type: Literal["check_in"] = "check_in"
-    pressure: Pressure
+    pressure: Pressure | None = None
     area: Id | None = None
     pain: Pain | None = None
     tightening: bool | None = None
+
+    @model_validator(mode="after")
+    def _says_something(self) -> CheckIn:
+        if self.pressure is None and self.pain is None:
+            raise ValueError("a check_in needs a pressure answer, a pain rating, or both")
+        return self
 
 
 class TighteningObserved(_Event):

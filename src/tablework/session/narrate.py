@@ -41,7 +41,7 @@ def describe_event(event: Event, protocol: Protocol) -> str:
             f"{protocol.area_name(event.area)}, level {event.level}{override}"
         )
     if isinstance(event, CheckIn):
-        parts = [f"pressure {event.pressure}"]
+        parts = [f"pressure {event.pressure}"] if event.pressure else []
         if event.pain is not None:
             parts.append(f"pain {event.pain}/10")
         if event.tightening:

@@ -223,6 +223,9 @@ def _begin_work(new: State, work: Work, at: float) -> None:
 
 
 def _check_in(new: State, event: CheckIn) -> None:
+    if event.pressure is None:
+        _pain_only(new, event)
+        return
     new.check_ins += 1
     new.contact_since_check_in = 0
     new.change_check_in_due = None
@@ -266,6 +269,17 @@ def _check_in(new: State, event: CheckIn) -> None:
         new.accepted_level = max(new.accepted_level or 0, level)
         progress = new.progress.get(work.area, Progress())
         _set_progress(new, work.area, Progress(progress.contact, progress.accepted + 1))
+
+
+def _pain_only(new: State, event: CheckIn) -> None:
+    """A pain rating with no pressure answer: the pain routine applies (CLINICAL.md 9),
+    a tightening closes the area, but it is not the pressure check-in of P8, so the
+    check-in clock, the pace of work and a pause for "stop" stand as they were."""
+    work = new.work
+    area = event.area or (work.area if work else None)
+    if event.tightening and area is not None:
+        _close_area(new, area, event.at, "tightening")
+    _pain_routine(new, event, area)
 
 
 def _pain_routine(new: State, event: CheckIn, area: str | None) -> bool:

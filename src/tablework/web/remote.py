@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tablework import recorder
 from tablework.session.events import CheckIn
@@ -22,10 +22,18 @@ router = APIRouter(prefix="/r", tags=["remote"])
 
 
 class Answer(BaseModel):
+    """`{"pressure"}` and/or `{"pain"}` (DESIGN.md 9)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    pressure: Literal["lighter", "good", "deeper", "stop"]
+    pressure: Literal["lighter", "good", "deeper", "stop"] | None = None
     pain: int | None = Field(default=None, ge=0, le=10)
+
+    @model_validator(mode="after")
+    def _says_something(self) -> Answer:
+        if self.pressure is None and self.pain is None:
+            raise ValueError("send a pressure answer, a pain rating, or both")
+        return self
 
 
 class Received(BaseModel):

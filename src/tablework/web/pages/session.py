@@ -78,7 +78,7 @@ def session_screen(
         screen=boot["view"],
         boot_seq=boot["last_seq"],
         drawn=DRAWN,
-        boot=json.dumps(boot).replace("</", "<\\/"),
+        boot=json.dumps(boot).replace("<", "\\u003c").replace(">", "\\u003e"),
     )
 
 
