@@ -48,7 +48,8 @@ def test_the_list_shows_the_viewers_clients_and_search_filters(clinic: Clinic) -
 def test_live_search_answers_with_the_results_only(clinic: Clinic) -> None:
     clinic.add_client("alice", "Ada Example")
     http, _csrf = browser(clinic, "alice")
-    answer = http.get("/?q=ad", headers={**HTML, "HX-Request": "true"})
+    live = {"HX-Request": "true", "HX-Target": "client-results"}
+    answer = http.get("/?q=ad", headers={**HTML, **live})
     assert answer.status_code == 200
     assert answer.text.lstrip().startswith('<div id="client-results">')
     assert "Ada Example" in answer.text and "<html" not in answer.text

@@ -34,11 +34,12 @@ def client_list(
     store: PageStore,
     trail: PageTrail,
     q: Annotated[str, Query(max_length=200)] = "",
-    hx_request: Annotated[str | None, Header(max_length=10)] = None,
+    hx_target: Annotated[str | None, Header(max_length=40)] = None,
 ) -> HTMLResponse:
     """The clients the viewer may see, whose name contains `q`; just the results for
-    the search box's live requests."""
-    return _list_page(request, viewer, store, trail, q, partial=hx_request == "true")
+    the search box's live requests (htmx names their target; a history restore asks for
+    the whole page)."""
+    return _list_page(request, viewer, store, trail, q, partial=hx_target == "client-results")
 
 
 @router.post("/clients", response_class=HTMLResponse)
