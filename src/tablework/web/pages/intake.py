@@ -68,11 +68,11 @@ def save_intake(
     intake, problems = intake_from_form(form)
     if not problems:
         try:
-            answers, result = screened(intake)
+            parsed, result = screened(intake)
         except Refused as refused:
             problems = refused.detail.split("; ")
         else:
-            record_intake(store, client.id, answers, result)
+            record_intake(store, client.id, parsed, result)
             return RedirectResponse(f"/clients/{client.id}#admission", status_code=303)
     return _form_page(request, viewer, client, form, problems, status_code=422)
 

@@ -27,12 +27,7 @@ def settings_page(
     request: Request, viewer: OwnerViewer, store: PageStore, server: ServerDep, saved: str = ""
 ) -> HTMLResponse:
     """The clinic's settings and accounts."""
-    notice = {
-        "settings": "Settings saved.",
-        "user": "Account added.",
-        "off": "Account deactivated.",
-    }
-    return _page(request, viewer, store, server, notice=notice.get(saved))
+    return _page(request, viewer, store, server, notice=SAVED.get(saved))
 
 
 @router.post("/settings", response_class=HTMLResponse)
@@ -43,22 +38,23 @@ def save_settings(
     server: ServerDep,
     csrf_token: Short = "",
     clinic_name: Short = "",
-    timezone: Annotated[str, Form(max_length=64)] = "UTC",
+    timezone: Annotated[str, Form(max_length=64)] = "",
     retention_years: Annotated[str, Form(max_length=4)] = "",
     check_in_seconds: Annotated[str, Form(max_length=4)] = "",
     voice_prompts: Annotated[str, Form(max_length=4)] = "",
 ) -> Response:
     """Store the clinic's settings; the form again, with what to fix, when one is unusable."""
     check_csrf(viewer, csrf_token)
+    current = chosen(server, store, viewer)
     values = {
         "clinic_name": clinic_name,
-        "timezone": timezone.strip(),
-        "retention_years": retention_years.strip() or None,
-        "check_in_seconds": check_in_seconds.strip() or None,
+        "timezone": timezone.strip() or current.timezone,
+        "retention_years": retention_years.strip() or current.retention_years,
+        "check_in_seconds": check_in_seconds.strip() or None,  # empty: the protocol's own
         "voice_prompts": voice_prompts == "on",
     }
     try:
-        given = clinic_settings.checked({k: v for k, v in values.items() if v is not None})
+        given = clinic_settings.checked(values)
     except clinic_settings.ClinicSettingsError as error:
         return _page(request, viewer, store, server, problem=str(error), status_code=422)
     clinic_settings.write(store, viewer.account.clinic, given, viewer.email)
