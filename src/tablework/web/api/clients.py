@@ -140,6 +140,31 @@ def create_intake(body: NewIntake, client: VisibleClient, store: AuditedStore) -
     return IntakeOut(id=stored.id, version=stored.version, screening=Screening(**result.as_json()))
 
 
+class NewShare(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    therapist: str = Field(min_length=3, max_length=254, description="The therapist's email.")
+
+
+class ShareOut(BaseModel):
+    client_id: str
+    therapist: str
+
+
+@router.post("/{client_id}/shares", status_code=201, responses=ERRORS)
+def share_client(
+    body: NewShare, client: VisibleClient, caller: Caller, store: AuditedStore, trail: Trail
+) -> ShareOut:
+    """Let another therapist of the clinic see this client (anyone who sees it may share
+    it; sharing twice is harmless)."""
+    found = by_email(store, body.therapist)
+    if found is None or found.clinic != caller.clinic or not found.active:
+        raise Refused(422, "no therapist with that email in this clinic")
+    access.share(store, client.id, found)
+    trail.add("share_client", client.id)
+    return ShareOut(client_id=client.id, therapist=found.email)
+
+
 def _therapist(store: AuditedStore, caller: Account, email: str | None) -> Account | None:
     if email is None:
         return None
