@@ -27,8 +27,10 @@ if TYPE_CHECKING:
 
 INTAKE = Path(__file__).parent.parent / "examples" / "intakes" / "complete-proceed.json"
 TIME_LIMIT = 2.0
+"""CPU seconds a refusal may cost: a bomb that got through would take minutes. CPU, not
+wall time, so a machine busy with other work does not fail the test."""
 PYTHON_START = 3.0
-"""Allowance for starting an interpreter and importing the CLI on a busy machine."""
+"""Allowance for starting an interpreter and importing the CLI."""
 
 Argument = str | bytes
 Case = Callable[[Path, str], tuple[list[Argument], str]]
@@ -187,6 +189,13 @@ def stored_client(store: Store, database_url: str, monkeypatch: pytest.MonkeyPat
     return store.add_client("Existing client")
 
 
+def _children_cpu() -> float:
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def assert_refused(stdout: str, stderr: str, code: int, message: str) -> None:
     assert code == 2, stderr
     assert "Traceback" not in stderr
@@ -201,9 +210,9 @@ def test_hostile_input_is_refused_in_one_line(
 ) -> None:
     arguments, message = case(tmp_path, stored_client)
     before = snapshot(store)
-    started = time.perf_counter()
+    started = time.process_time()
     result = CliRunner().invoke(app, [str(a) for a in arguments])
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert_refused(result.stdout, result.stderr, result.exit_code, message)
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert elapsed < TIME_LIMIT
@@ -218,9 +227,9 @@ def test_hostile_input_is_refused_by_a_real_process(
     before = snapshot(store)
     command: list[Any] = [sys.executable, "-m", "tablework", *arguments]
     # A timeout, not a hang, if a reader ever blocks on a pipe or reads /dev/zero again.
-    started = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
-    elapsed = time.perf_counter() - started
+    started = _children_cpu()
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    elapsed = _children_cpu() - started
     assert_refused(result.stdout, result.stderr, result.returncode, message)
     assert elapsed < TIME_LIMIT + PYTHON_START
     assert snapshot(store) == before

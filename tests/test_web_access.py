@@ -45,6 +45,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/sessions"): RECORD,
     ("GET", "/api/clients/{client_id}"): RECORD,
     ("POST", "/api/clients/{client_id}/intakes"): RECORD,
+    ("POST", "/api/clients/{client_id}/shares"): RECORD,
     ("GET", "/api/clients/{client_id}/fhir"): RECORD,
     ("GET", "/api/clients/{client_id}/follow-ups.ics"): RECORD,
     ("GET", "/api/sessions/{session_id}"): RECORD,
@@ -154,6 +155,23 @@ def test_a_shared_client_is_visible_to_the_therapist_it_is_shared_with(
     share(clinic.store, alices["client_id"], clinic.accounts["bob"])
     path = f"/api/clients/{alices['client_id']}"
     assert clinic.http.get(path, headers=clinic.auth("bob")).status_code == 200
+
+
+def test_alice_shares_her_client_with_bob_through_the_api(
+    clinic: Clinic, alices: dict[str, str]
+) -> None:
+    path = f"/api/clients/{alices['client_id']}"
+    assert clinic.http.get(path, headers=clinic.auth("bob")).status_code == 404
+    for _ in range(2):  # twice: harmless
+        answer = clinic.http.post(
+            f"{path}/shares", json={"therapist": "Bob@example.org"}, headers=clinic.auth("alice")
+        )
+        assert answer.status_code == 201, answer.text
+    refused = clinic.http.post(
+        f"{path}/shares", json={"therapist": "charlie@example.org"}, headers=clinic.auth("alice")
+    )
+    assert refused.status_code == 422  # another clinic's therapist
+    assert clinic.http.get(path, headers=clinic.auth("bob")).status_code == 200
     assert clinic.http.get(path, headers=clinic.auth("charlie")).status_code == 404
 
 
@@ -167,6 +185,8 @@ def _body(method: str, path: str, ids: dict[str, str]) -> dict[str, Any]:
         return {"json": {"client_id": ids["client_id"]}}
     if path.endswith("/intakes"):
         return {"json": PROCEED}
+    if path.endswith("/shares"):
+        return {"json": {"therapist": "bob@example.org"}}
     if path.endswith("/events"):
         return {"json": {"type": "note", "text": "client comfortable"}} if method == "POST" else {}
     if path.endswith("/note") and method == "PUT":

@@ -101,6 +101,12 @@ def clinic_of(store: Store, client_id: str) -> str:
 
 
 def share(store: Store, client_id: str, user: Account) -> None:
-    """Let another therapist see a client."""
+    """Let another therapist see a client (once: sharing again changes nothing)."""
     with store.writing() as conn:
-        conn.execute(insert(client_shares).values(client_id=client_id, user_id=user.id))
+        already = conn.scalar(
+            select(client_shares.c.client_id).where(
+                client_shares.c.client_id == client_id, client_shares.c.user_id == user.id
+            )
+        )
+        if already is None:
+            conn.execute(insert(client_shares).values(client_id=client_id, user_id=user.id))

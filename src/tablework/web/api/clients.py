@@ -158,6 +158,31 @@ def record_intake(
     )
 
 
+class NewShare(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    therapist: str = Field(min_length=3, max_length=254, description="The therapist's email.")
+
+
+class ShareOut(BaseModel):
+    client_id: str
+    therapist: str
+
+
+@router.post("/{client_id}/shares", status_code=201, responses=ERRORS)
+def share_client(
+    body: NewShare, client: VisibleClient, caller: Caller, store: AuditedStore, trail: Trail
+) -> ShareOut:
+    """Let another therapist of the clinic see this client (anyone who sees it may share
+    it; sharing twice is harmless)."""
+    found = by_email(store, body.therapist)
+    if found is None or found.clinic != caller.clinic or not found.active:
+        raise Refused(422, "no therapist with that email in this clinic")
+    access.share(store, client.id, found)
+    trail.add("share_client", client.id)
+    return ShareOut(client_id=client.id, therapist=found.email)
+
+
 def therapist_for(store: Store, caller: Account, email: str | None) -> Account | None:
     """Who a new client is assigned to: an owner may name a therapist of the clinic."""
     if email is None:

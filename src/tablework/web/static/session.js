@@ -75,10 +75,13 @@
   }
 
   // ---- sending, with an offline queue -------------------------------------------------
+  // The queue lives in this tab's sessionStorage: it survives a reload, and two tabs on
+  // the same session never overwrite each other's. Retries reuse each action's key, so
+  // the server stores it once however often it is sent.
   const QUEUE = `tablework.queue.${sid}`;
   let queue = [];
   try {
-    queue = JSON.parse(localStorage.getItem(QUEUE) || "[]");
+    queue = JSON.parse(sessionStorage.getItem(QUEUE) || "[]");
   } catch (_) {
     queue = [];
   }
@@ -92,9 +95,15 @@
     return "screen-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
   function saveQueue() {
-    localStorage.setItem(QUEUE, JSON.stringify(queue));
+    sessionStorage.setItem(QUEUE, JSON.stringify(queue));
     drawLink();
   }
+  window.addEventListener("beforeunload", (e) => {
+    if (queue.length) {
+      e.preventDefault(); // closing the tab would drop actions not yet sent
+      e.returnValue = "";
+    }
+  });
   function send(event) {
     if (view.ended) {
       showProblem("The session has ended.");
