@@ -17,11 +17,12 @@ from session_helpers import (
     warmed_up,
     work,
 )
-from tablework.protocols.loader import load_file
+from tablework.protocols.loader import get, load_file
 from tablework.session.engine import advise, replay
 from tablework.session.events import EventError, parse_event
 from tablework.session.state import apply
 
+LBS_REF = "acute-low-back-spasm"
 MINIMAL = Path(__file__).parent / "data" / "protocols" / "minimal.yaml"
 
 
@@ -154,6 +155,24 @@ def test_the_interval_comes_from_the_protocol() -> None:
         ev("check_in", 20, pressure="good"),
     )
     assert guidance.check_in_due_at == 20 + 120
+
+
+def test_the_clinics_interval_recorded_at_the_start_replaces_the_protocols() -> None:
+    opening = parse_event(
+        {"type": "session_started", "at": 0, "protocol": LBS_REF, "check_in_seconds": 120}
+    )
+    state = positioned(replay(get(LBS_REF), [opening]))
+    state, guidance = run(state, work(20, "gluteals-left"), good(40))
+    assert guidance.check_in_due_at == 40 + 120
+    assert advise(state, at=160).action == "check_in_now"
+
+
+@pytest.mark.parametrize("seconds", [59, 301])
+def test_a_check_in_interval_outside_one_to_five_minutes_is_refused(seconds: int) -> None:
+    with pytest.raises(EventError, match="check_in_seconds"):
+        parse_event(
+            {"type": "session_started", "at": 0, "protocol": LBS_REF, "check_in_seconds": seconds}
+        )
 
 
 # Escalation (P6)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from web_helpers import PROCEED, Clinic, api_routes, browser, clinic
+from web_helpers import PROCEED, Clinic, api_routes, browser, clinic, form_of
 
 __all__ = ["clinic"]
 
@@ -63,6 +63,21 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/login"): PAGE_OPEN,
     ("POST", "/login"): PAGE_OPEN,
     ("POST", "/logout"): PAGE,
+    ("GET", "/"): PAGE,
+    ("POST", "/clients"): PAGE,
+    ("GET", "/clients/{client_id}"): PAGE_RECORD,
+    ("POST", "/clients/{client_id}/sessions"): PAGE_RECORD,
+    ("GET", "/clients/{client_id}/intake"): PAGE_RECORD,
+    ("POST", "/clients/{client_id}/intake/preview"): PAGE_RECORD,
+    ("POST", "/clients/{client_id}/intake"): PAGE_RECORD,
+    ("GET", "/sessions/{session_id}/note"): PAGE_RECORD,
+    ("POST", "/sessions/{session_id}/note"): PAGE_RECORD,
+    ("POST", "/sessions/{session_id}/note/sign"): PAGE_RECORD,
+    ("POST", "/sessions/{session_id}/note/addenda"): PAGE_RECORD,
+    ("GET", "/settings"): PAGE_OWNER,
+    ("POST", "/settings"): PAGE_OWNER,
+    ("POST", "/settings/users"): PAGE_OWNER,
+    ("POST", "/settings/users/{user_id}/deactivate"): PAGE_OWNER,
     ("GET", "/sessions/{session_id}"): PAGE_RECORD,
     ("POST", "/sessions/{session_id}/remote"): PAGE_RECORD,
     ("GET", "/r/{token}"): PAGE_REMOTE,
@@ -77,7 +92,12 @@ def alices(clinic: Clinic) -> dict[str, str]:
     client_id = clinic.add_client("alice", "Alice's Client")
     clinic.add_intake("alice", client_id)
     session_id = clinic.start_session("alice", client_id)
-    return {"client_id": client_id, "session_id": session_id, "token": "unknown"}
+    return {
+        "client_id": client_id,
+        "session_id": session_id,
+        "token": "unknown",
+        "user_id": clinic.accounts["bob"].id,
+    }
 
 
 def test_every_route_has_an_access_rule(clinic: Clinic) -> None:
@@ -206,7 +226,10 @@ def test_pages_about_alices_records_are_404_to_other_therapists(
         if rule not in (PAGE_RECORD, PAGE_OWNER):
             continue
         answer = http.request(
-            method, path.format(**alices), headers={**HTML, "X-CSRF-Token": csrf}, **_form(csrf)
+            method,
+            path.format(**alices),
+            headers={**HTML, "X-CSRF-Token": csrf},
+            **_form(csrf, path),
         )
         expected = 403 if rule == PAGE_OWNER else 404
         assert answer.status_code == expected, (outsider, method, path, answer.text)
@@ -222,7 +245,10 @@ def test_the_owner_opens_every_page_about_alices_records(
         if RULES[(method, path)] not in (PAGE, PAGE_RECORD, PAGE_OWNER) or path == "/logout":
             continue
         answer = http.request(
-            method, path.format(**alices), headers={**HTML, "X-CSRF-Token": csrf}, **_form(csrf)
+            method,
+            path.format(**alices),
+            headers={**HTML, "X-CSRF-Token": csrf},
+            **_form(csrf, path),
         )
         assert answer.status_code < 400, (method, path, answer.text)
 
@@ -230,5 +256,17 @@ def test_the_owner_opens_every_page_about_alices_records(
 HTML = {"Accept": "text/html"}
 
 
-def _form(csrf: str) -> dict[str, Any]:
-    return {"data": {"csrf_token": csrf}}
+def _form(csrf: str, path: str) -> dict[str, Any]:
+    """A page form as its page would post it: the CSRF token and what the form asks."""
+    return {"data": {"csrf_token": csrf, **PAGE_FORMS.get(path, {})}}
+
+
+PAGE_FORMS: dict[str, dict[str, str]] = {
+    "/clients": {"display_name": "Another"},
+    "/clients/{client_id}/intake": form_of(PROCEED),
+    "/sessions/{session_id}/note": {"text": NOTE_TEXT},
+    "/sessions/{session_id}/note/sign": {"by": "Olivia, owner"},
+    "/sessions/{session_id}/note/addenda": {"text": "later call"},
+    "/settings": {"timezone": "UTC", "retention_years": "7"},
+    "/settings/users": {"email": "dora@example.org", "password": "a long password"},
+}

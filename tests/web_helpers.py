@@ -115,6 +115,24 @@ def api_routes(app: Any) -> list[tuple[str, str]]:
 _DAY = timedelta(days=1)
 
 
+def form_of(intake: dict[str, Any]) -> dict[str, str]:
+    """An intake JSON as the intake page's form posts it."""
+    fields: dict[str, str] = {}
+    for name, value in intake["answers"].items():
+        if name == "psfs":
+            for row, item in enumerate(value, start=1):
+                fields[f"psfs_activity_{row}"] = item["activity"]
+                fields[f"psfs_score_{row}"] = str(item["score"])
+        elif isinstance(value, bool):
+            fields[name] = "yes" if value else "no"
+        elif name == "pregnancy_weeks" and value != "none":
+            fields[f"{name}_count"] = str(value)
+        else:
+            fields[name] = str(value)
+    fields.update({k: v for k, v in intake.items() if k != "answers"})
+    return fields
+
+
 def browser(clinic: Clinic, who: str) -> tuple[TestClient, str]:
     """A browser logged in as `who` (cookie session) and its CSRF token; redirects are
     not followed, so a test sees them."""

@@ -44,10 +44,12 @@ def erase(
     client_id: Annotated[str, typer.Argument(metavar="CLIENT_ID")],
     by: Annotated[str, typer.Option("--by", help="Who erases (kept in the audit log).")] = "",
 ) -> None:
-    """Erase a client and all their records, once the retention period has passed."""
+    """Erase a client and all their records, once the retention period has passed (the
+    clinic's setting, else TABLEWORK_RETENTION_YEARS)."""
     import getpass
 
     from tablework.settings import SettingsError, retention_years
+    from tablework.store import clinic_settings
     from tablework.store.erasure import RecordsAltered, WithinRetention, erase_client
     from tablework.store.repo import NotFound
 
@@ -57,6 +59,7 @@ def erase(
         fail(f"error: {error}")
     store = open_store()
     actor = by.strip() or getpass.getuser()
+    years = clinic_settings.retention_years(store, client_id, years)
     try:
         erased = erase_client(store, client_id, actor, years)
     except NotFound:

@@ -22,6 +22,9 @@ from pydantic import (
 )
 
 MAX_SESSION_SECONDS = 24 * 60 * 60
+MIN_CHECK_IN_SECONDS = 60
+MAX_CHECK_IN_SECONDS = 300
+"""A clinic may set check-ins from one to five minutes of contact (CLINICAL.md 8: often)."""
 """No session runs a day: a later `at` is a typo or a hostile file, never a real event."""
 
 Seconds = Annotated[int | float, Field(ge=0, le=MAX_SESSION_SECONDS, allow_inf_nan=False)]
@@ -110,6 +113,13 @@ class SessionStarted(_Event):
     pain_before: Pain | None = None
     history: History | None = Field(
         default=None, description="Earlier sessions the day's plan is built from."
+    )
+    check_in_seconds: int | None = Field(
+        default=None,
+        ge=MIN_CHECK_IN_SECONDS,
+        le=MAX_CHECK_IN_SECONDS,
+        description="The clinic's check-in interval (seconds of contact) for this session; "
+        "none keeps the protocol's.",
     )
 
 

@@ -144,6 +144,8 @@ class State:
     clearance: Clearance | None
     pain_before: int | None
     history: History = field(default_factory=History)
+    check_in_seconds: int | None = None
+    """The clinic's interval, as session_started recorded it; None: the protocol's."""
     plan: DayPlan = field(default_factory=lambda: DayPlan(()), repr=False)
     last_at: float = 0
     last_event: str = "session_started"
@@ -268,11 +270,16 @@ class State:
             return [a.id for a in planned.areas if a.id not in closed and a.id not in done]
         return [a.id for a in planned.areas if a.id not in closed and a.id not in self.settled]
 
+    @property
+    def check_in_interval(self) -> int:
+        """Seconds of contact between check-ins in this session."""
+        return self.check_in_seconds or self.protocol.check_in.interval_seconds
+
     def check_in_due_at(self) -> float | None:
         """When the next check-in is due, in session seconds; None while no work goes on."""
         if self.work is None:
             return None
-        interval = self.protocol.check_in.interval_seconds
+        interval = self.check_in_interval
         due = self.last_at + interval - self.contact_since_check_in
         if self.change_check_in_due is not None:
             due = min(due, self.change_check_in_due)

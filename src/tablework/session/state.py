@@ -77,6 +77,7 @@ def start(event: SessionStarted, protocol: Protocol) -> State:
         clearance=event.clearance,
         pain_before=event.pain_before,
         history=history,
+        check_in_seconds=event.check_in_seconds,
         plan=plan.build(protocol, event.session_index, modifications, history),
         last_at=event.at,
         phase_started_at=event.at,
@@ -134,7 +135,7 @@ def _accrue_contact(new: State, at: float) -> None:
     if work is None:
         return
     # A long silence is not hours of contact: count at most a few check-in intervals.
-    elapsed = min(at - new.last_at, MAX_GAP_INTERVALS * new.protocol.check_in.interval_seconds)
+    elapsed = min(at - new.last_at, MAX_GAP_INTERVALS * new.check_in_interval)
     new.contact_seconds += elapsed
     new.contact_at_level += elapsed
     new.contact_since_check_in += elapsed

@@ -91,6 +91,15 @@ def add_client(
     return client_id
 
 
+def clinic_of(store: Store, client_id: str) -> str:
+    """The clinic a client belongs to (the default clinic for one with no access row)."""
+    with store.engine.connect() as conn:
+        clinic = conn.scalar(
+            select(client_access.c.clinic).where(client_access.c.client_id == client_id)
+        )
+    return str(clinic) if clinic is not None else DEFAULT_CLINIC
+
+
 def share(store: Store, client_id: str, user: Account) -> None:
     """Let another therapist see a client (once: sharing again changes nothing)."""
     with store.writing() as conn:

@@ -105,6 +105,13 @@ def by_email(store: Store, email: str) -> Account | None:
     return _account(row) if row is not None else None
 
 
+def clinic_accounts(store: Store, clinic: str) -> list[Account]:
+    """Every account of a clinic, active or not, by email."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(users).where(users.c.clinic == clinic).order_by(users.c.email))
+        return [_account(row) for row in rows]
+
+
 def _change(store: Store, email: str, **values: Any) -> None:
     with store.writing() as conn:
         changed = conn.execute(

@@ -101,7 +101,7 @@ def current_revision(engine: Engine) -> str | None:
     return versions[0] if versions else None
 
 
-HEAD = "0007"
+HEAD = "0008"
 
 
 class SchemaOutOfDate(RuntimeError):

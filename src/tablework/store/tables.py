@@ -220,3 +220,15 @@ remote_tokens = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 """The client's remote for one session, stored as the SHA-256 of its token."""
+
+clinic_settings = Table(
+    "clinic_settings",
+    metadata,
+    Column("clinic", String(64), primary_key=True),
+    Column("key", String(40), primary_key=True),
+    Column("value", String(200), nullable=False),
+    Column("updated_by", String(254), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+"""What a clinic's owner set on the settings page (store.clinic_settings); a key with no
+row keeps the environment's default."""

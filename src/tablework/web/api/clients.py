@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from tablework.store import access
 from tablework.store.accounts import Account, by_email
-from tablework.store.intakes import add_intake, intake_versions
+from tablework.store.intakes import StoredIntake, add_intake, intake_versions
+from tablework.store.repo import Store
 from tablework.web.access import VisibleClient
 from tablework.web.deps import AuditedStore, Caller, Trail
 from tablework.web.errors import Refused
+
+if TYPE_CHECKING:
+    from tablework.screening.answers import Intake
+    from tablework.screening.screen import ScreeningResult
 
 router = APIRouter(prefix="/api/clients", tags=["clients"])
 ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 404: {}, 422: {}}
@@ -85,7 +90,7 @@ def list_clients(
 @router.post("", status_code=201, responses={**ERRORS, 403: {}})
 def create_client(body: NewClient, caller: Caller, store: AuditedStore) -> ClientOut:
     """A new client of the caller's clinic (an owner may assign it to a therapist)."""
-    therapist = _therapist(store, caller, body.therapist)
+    therapist = therapist_for(store, caller, body.therapist)
     client_id = access.add_client(store, caller, body.display_name, therapist)
     client = store.client(client_id)
     return ClientOut(id=client.id, display_name=client.display_name, created_at=_iso(client))
@@ -125,19 +130,32 @@ def read_client(client: VisibleClient, store: AuditedStore) -> ClientDetail:
 @router.post("/{client_id}/intakes", status_code=201, responses=ERRORS)
 def create_intake(body: NewIntake, client: VisibleClient, store: AuditedStore) -> IntakeOut:
     """Store a new intake version for the client, screened."""
+    intake, result = screened(body.model_dump())
+    stored = record_intake(store, client.id, intake, result)
+    return IntakeOut(id=stored.id, version=stored.version, screening=Screening(**result.as_json()))
+
+
+def screened(data: dict[str, Any]) -> tuple[Intake, ScreeningResult]:
+    """An intake read from JSON and screened with the bundled low-back rules (422 when an
+    answer cannot be used): what the API stores and the intake page previews."""
     from tablework.screening.answers import AnswerError, parse_intake
     from tablework.screening.rules import bundled
     from tablework.screening.screen import screen
 
     try:
-        intake = parse_intake(body.model_dump())
+        intake = parse_intake(data)
     except AnswerError as error:
         raise Refused(422, str(error)) from None
-    result = screen(intake.answers, bundled("low-back"))
-    stored = add_intake(
-        store, client.id, intake.model_dump(mode="json", exclude_unset=True), result.as_json()
+    return intake, screen(intake.answers, bundled("low-back"))
+
+
+def record_intake(
+    store: Store, client_id: str, intake: Intake, result: ScreeningResult
+) -> StoredIntake:
+    """Store a screened intake as the client's next version."""
+    return add_intake(
+        store, client_id, intake.model_dump(mode="json", exclude_unset=True), result.as_json()
     )
-    return IntakeOut(id=stored.id, version=stored.version, screening=Screening(**result.as_json()))
 
 
 class NewShare(BaseModel):
@@ -165,7 +183,8 @@ def share_client(
     return ShareOut(client_id=client.id, therapist=found.email)
 
 
-def _therapist(store: AuditedStore, caller: Account, email: str | None) -> Account | None:
+def therapist_for(store: Store, caller: Account, email: str | None) -> Account | None:
+    """Who a new client is assigned to: an owner may name a therapist of the clinic."""
     if email is None:
         return None
     if not caller.is_owner:

@@ -10,7 +10,9 @@ from fastapi import APIRouter, Response
 
 from tablework import charting
 from tablework.exports.pdf_layout import Clinic
-from tablework.store import access, notes
+from tablework.store import access, clinic_settings, notes
+from tablework.store.accounts import Account
+from tablework.store.repo import Store
 from tablework.web.access import VisibleClient, VisibleSession
 from tablework.web.deps import AuditedStore, Caller, ServerDep, Trail
 
@@ -38,25 +40,29 @@ def client_fhir(client: VisibleClient, store: AuditedStore) -> dict[str, Any]:
 
 
 @router.get("/sessions/{session_id}/note.pdf", response_class=Response, responses=PDF)
-def note_pdf(session: VisibleSession, store: AuditedStore, server: ServerDep) -> Response:
+def note_pdf(
+    session: VisibleSession, caller: Caller, store: AuditedStore, server: ServerDep
+) -> Response:
     """The session note as a PDF."""
     from tablework.exports.pdf import note_pdf as render
 
     documents = charting.load_session(store, session.id)
     client = store.client(session.client_id)
     note, addenda = notes.current(store, session.id), notes.addenda(store, session.id)
-    content = render(documents, note, addenda, client.display_name, _clinic(server))
+    content = render(documents, note, addenda, client.display_name, _clinic(server, store, caller))
     return Response(content, media_type="application/pdf")
 
 
 @router.get("/sessions/{session_id}/handout.pdf", response_class=Response, responses=PDF)
-def handout_pdf(session: VisibleSession, store: AuditedStore, server: ServerDep) -> Response:
+def handout_pdf(
+    session: VisibleSession, caller: Caller, store: AuditedStore, server: ServerDep
+) -> Response:
     """The client's home-care handout as a PDF."""
     from tablework.exports.pdf import handout_pdf as render
 
     documents = charting.load_session(store, session.id)
     client = store.client(session.client_id)
-    content = render(documents, client.display_name, _clinic(server), store.clock())
+    content = render(documents, client.display_name, _clinic(server, store, caller), store.clock())
     return Response(content, media_type="application/pdf")
 
 
@@ -65,13 +71,15 @@ def handout_pdf(session: VisibleSession, store: AuditedStore, server: ServerDep)
     response_class=Response,
     responses={**ERRORS, 200: {"content": {"text/calendar": {}}, "description": "iCalendar."}},
 )
-def follow_ups(client: VisibleClient, store: AuditedStore, server: ServerDep) -> Response:
+def follow_ups(
+    client: VisibleClient, caller: Caller, store: AuditedStore, server: ServerDep
+) -> Response:
     """The client's planned follow-up as iCalendar."""
     from tablework.exports.ical import follow_up_calendar
 
     sessions = store.session_ids(client.id)
     latest = charting.load_session(store, sessions[-1]) if sessions else None
-    content = follow_up_calendar(latest, store.clock(), _clinic(server).zone)
+    content = follow_up_calendar(latest, store.clock(), _clinic(server, store, caller).zone)
     return Response(content, media_type="text/calendar")
 
 
@@ -100,5 +108,7 @@ def outcomes(
     return Response(json.dumps(document), media_type="application/json")
 
 
-def _clinic(server: ServerDep) -> Clinic:
-    return Clinic.from_settings(server.settings)
+def _clinic(server: ServerDep, store: Store, caller: Account) -> Clinic:
+    """The caller's clinic as documents print it: its own name and zone over the defaults."""
+    chosen = clinic_settings.read(store, caller.clinic, server.settings)
+    return Clinic.from_settings(clinic_settings.applied(server.settings, chosen))

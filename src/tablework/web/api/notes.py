@@ -52,10 +52,15 @@ class Signature(BaseModel):
 @router.get("", responses=ERRORS)
 def read_note(session: VisibleSession, store: AuditedStore) -> NoteOut:
     """The current note (drafted from the record when there is none yet) and its addenda."""
-    if notes.current(store, session.id) is None:
-        documents = charting.load_session(store, session.id)
-        notes.draft(store, session.id, documents.soap().as_json())
-    return _note(store, session)
+    ensure_drafted(store, session.id)
+    return note_out(store, session)
+
+
+def ensure_drafted(store: Store, session_id: str) -> None:
+    """Draft the session's note from its record, unless it has one already."""
+    if notes.current(store, session_id) is None:
+        documents = charting.load_session(store, session_id)
+        notes.draft(store, session_id, documents.soap().as_json())
 
 
 @router.put("", responses=ERRORS)
@@ -65,14 +70,14 @@ def edit_note(
     """Replace the draft's text (headed SUBJECTIVE, OBJECTIVE, ASSESSMENT, PLAN); 409 once
     signed."""
     notes.save(store, session.id, sections_from_text(body.text), caller.email)
-    return _note(store, session)
+    return note_out(store, session)
 
 
 @router.post("/sign", responses=ERRORS)
 def sign_note(body: Signature, session: VisibleSession, store: AuditedStore) -> NoteOut:
     """Sign the current version: it is locked and hashed."""
     notes.sign(store, session.id, body.by.strip())
-    return _note(store, session)
+    return note_out(store, session)
 
 
 @router.post("/addenda", status_code=201, responses=ERRORS)
@@ -81,7 +86,7 @@ def add_addendum(
 ) -> NoteOut:
     """Add a dated addendum to the signed note."""
     notes.add_addendum(store, session.id, caller.email, body.text.strip())
-    return _note(store, session)
+    return note_out(store, session)
 
 
 def sections_from_text(text: str) -> dict[str, list[str]]:
@@ -102,7 +107,8 @@ def sections_from_text(text: str) -> dict[str, list[str]]:
     return sections
 
 
-def _note(store: Store, session: SessionRow) -> NoteOut:
+def note_out(store: Store, session: SessionRow) -> NoteOut:
+    """The session's current note and addenda, as the API and the note page show them."""
     note = notes.current(store, session.id)
     if note is None:
         raise notes.NoNote("there is no note yet")

@@ -12,11 +12,12 @@ from tablework import recorder
 from tablework.protocols.loader import UnknownProtocolError, get
 from tablework.screening.rules import BLOCKING
 from tablework.session.events import Clearance, EventError, SessionStarted, parse_event
-from tablework.store import access, tokens
+from tablework.store import access, clinic_settings, tokens
+from tablework.store.accounts import Account
 from tablework.store.intakes import StoredIntake, intake_versions
 from tablework.store.repo import NotFound, Store, check_idempotency_key, same_retry
 from tablework.web.access import VisibleSession
-from tablework.web.deps import AuditedStore, Caller, ServerDep, Trail
+from tablework.web.deps import AuditedStore, Caller, Server, ServerDep, Trail
 from tablework.web.errors import Refused
 from tablework.web.live import (
     EventOut,
@@ -63,33 +64,45 @@ class RemoteOut(BaseModel):
 
 @router.post("", status_code=201, responses={**ERRORS, 409: {"model": Refusal}})
 def start_session(
-    body: NewSession, caller: Caller, store: AuditedStore, trail: Trail
+    body: NewSession, caller: Caller, store: AuditedStore, trail: Trail, server: ServerDep
 ) -> SessionOut:
     """Start a session from the client's intake (the latest unless `intake_id`); refused
     with 409 while screening blocks it and no clearance is given."""
     client = access.client_for(store, caller, body.client_id)
     trail.add("start_session", client.id)
-    intake = _intake(store, client.id, body.intake_id)
-    _check_admission(intake, body.clearance)
+    session_id = open_for(store, server, caller, client.id, body)
+    return session_now(store, store.session(session_id))
+
+
+def open_for(
+    store: Store, server: Server, caller: Account, client_id: str, body: NewSession
+) -> str:
+    """Start a session for a client the caller may see (the API's and the client page's
+    one way): 409 while the intake's screening blocks it and no clearance is given. The
+    clinic's check-in interval goes into `session_started`, so a replay keeps it."""
+    intake = latest_intake(store, client_id, body.intake_id)
+    check_admission(intake, body.clearance)
     try:
         protocol = get(body.protocol)
     except UnknownProtocolError as error:
         raise Refused(422, str(error.args[0])) from None
     screening = intake.screening if intake else None
+    clinic = clinic_settings.read(store, caller.clinic, server.settings)
     opening = SessionStarted(
         at=0,
         protocol=protocol.ref,
         session_index=1
-        + sum(s.protocol.partition("@")[0] == protocol.id for s in store.sessions(client.id)),
+        + sum(s.protocol.partition("@")[0] == protocol.id for s in store.sessions(client_id)),
         screening=screening,
         modifications=tuple(screening.get("modifications", ())) if screening else (),
         clearance=_clearance(store, body.clearance),
         pain_before=body.pain_before if body.pain_before is not None else _pain_now(intake),
+        check_in_seconds=clinic.check_in_seconds,
     )
     opened = recorder.open_session(
-        store, client.id, opening, actor=caller.email, intake_id=intake.id if intake else None
+        store, client_id, opening, actor=caller.email, intake_id=intake.id if intake else None
     )
-    return session_now(store, store.session(opened.stored.session_id))
+    return opened.stored.session_id
 
 
 @router.get("/{session_id}", responses=ERRORS)
@@ -163,7 +176,8 @@ def _earlier(store: Store, session_id: str, key: str | None) -> Any:
     return store.event_by_key(session_id, key)
 
 
-def _intake(store: Store, client_id: str, intake_id: str | None) -> StoredIntake | None:
+def latest_intake(store: Store, client_id: str, intake_id: str | None) -> StoredIntake | None:
+    """The intake a session starts from: `intake_id`, else the client's latest version."""
     versions = intake_versions(store, client_id)
     if intake_id is None:
         return versions[-1] if versions else None
@@ -173,7 +187,8 @@ def _intake(store: Store, client_id: str, intake_id: str | None) -> StoredIntake
     raise NotFound("no such intake")
 
 
-def _check_admission(intake: StoredIntake | None, clearance: ClearanceIn | None) -> None:
+def check_admission(intake: StoredIntake | None, clearance: ClearanceIn | None) -> None:
+    """409 while the intake's screening blocks a session and no clearance is given."""
     if clearance is not None:
         return
     if intake is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tablework.web.pages import auth
+from tablework.web.pages import auth, clients, intake, notes, settings
 from tablework.web.pages.common import HERE
 
 
@@ -14,6 +14,6 @@ def install(app: FastAPI) -> None:
     """Mount the pages and the static files on `app`."""
     from tablework.web.pages import session
 
-    for module in (auth, session):
+    for module in (auth, clients, intake, notes, settings, session):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -19,7 +19,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from tablework.store import audit, tokens
+from tablework.store import audit, clinic_settings, tokens
 from tablework.store.accounts import Account
 from tablework.store.repo import Store
 from tablework.web.deps import SESSION_COOKIE, ServerDep, address
@@ -94,15 +94,20 @@ def render(
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    """A page from `templates/name`, with the viewer, CSRF token and clinic name."""
+    """A page from `templates/name`, with the viewer, CSRF token and clinic name (the
+    viewer's clinic's own, over the environment's)."""
     server = request.app.state.server
+    clinic_name = server.settings.clinic_name
+    if viewer is not None:
+        chosen = clinic_settings.read(server.store, viewer.account.clinic, server.settings)
+        clinic_name = chosen.clinic_name
     return templates.TemplateResponse(
         request,
         name,
         {
             "viewer": viewer,
             "csrf": viewer.csrf if viewer else "",
-            "clinic_name": server.settings.clinic_name or "Tablework",
+            "clinic_name": clinic_name or "Tablework",
             **context,
         },
         status_code=status_code,
