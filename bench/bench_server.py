@@ -2,8 +2,10 @@
 one event a second each, and the cost of a post at event 10 vs event 1,000 of one session.
 
 Targets (issue 11): p99 under 50 ms at 200 sessions on a 2-core machine, flat in session
-length. Run: .venv/bin/python bench/bench_server.py [sqlite|postgresql] [--seconds N]
-(PostgreSQL from TABLEWORK_TEST_DATABASE_URL, in a fresh schema.)
+length. Run: nice -n 10 .venv/bin/python bench/bench_server.py sqlite|postgresql
+[--seconds N] [--levels 1,50,200] (PostgreSQL from TABLEWORK_TEST_DATABASE_URL, in a
+fresh schema). The load generator shares the machine with the server: on 2 cores it takes
+a good part of one core at 200 posts/s.
 """
 
 from __future__ import annotations
@@ -85,7 +87,10 @@ async def live_load(base: str, token: str, sessions: int, seconds: float) -> lis
     async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as http:
         ids = await start_sessions(http, sessions)
         timings: list[float] = []
+        began = time.monotonic()
         await asyncio.gather(*(post_loop(http, s, seconds, timings) for s in ids))
+        rate = len(timings) / (time.monotonic() - began)
+        print(f"  ({rate:.0f} posts/s served, load average {os.getloadavg()[0]:.1f})")
         return timings
 
 
@@ -115,7 +120,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("kind", choices=["sqlite", "postgresql"])
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--levels", default="1,50,200", help="live sessions, comma-separated")
     args = parser.parse_args()
+    levels = [int(level) for level in args.levels.split(",")]
     with tempfile.TemporaryDirectory() as folder, database(args.kind, Path(folder)) as url:
         key_file = Path(folder) / "record.key"
         os.environ["TABLEWORK_KEY_FILE"] = str(key_file)
@@ -125,12 +132,14 @@ def main() -> None:
         owner = add_user(store, "bench@example.org", "therapist", "bench password")
         token = tokens.issue(store, owner, "bearer", timedelta(hours=2)).secret
         with server_process(url, key_file) as base:
-            for sessions in (1, 50, 200):
+            for sessions in levels:
                 timings = asyncio.run(live_load(base, token, sessions, args.seconds))
                 print(f"{args.kind} {sessions:>3} live sessions: {summary(timings)}")
             lengths = asyncio.run(by_length(base, token))
             for seq, timings in lengths.items():
                 print(f"{args.kind} post at event ~{seq}: {summary(timings)}")
+            ratio = statistics.median(lengths[1000]) / statistics.median(lengths[10])
+            print(f"{args.kind} p50 at event ~1,000 / at event ~10: {ratio:.2f}")
         engine.dispose()
 
 
