@@ -79,13 +79,13 @@ def _scene(base: str) -> dict[str, str]:
             "client_adjusted": True,
         },
         auth,
-    )  # noqa: E501
+    )
     _call(
         base,
         events,
         {"type": "work_started", "area": "gluteals-left", "technique": "still-hold", "level": 1},
         auth,
-    )  # noqa: E501
+    )
     _call(base, events, {"type": "check_in", "pressure": "good", "pain": 6}, auth)
     _call(base, events, {"type": "tightening_observed", "area": "gluteals-left"}, auth)
     _call(
@@ -98,12 +98,12 @@ def _scene(base: str) -> dict[str, str]:
             "level": 1,
         },
         auth,
-    )  # noqa: E501
+    )
     remote = _call(base, f"/api/sessions/{session['id']}/remote", None, auth)
     done = _call(base, "/api/sessions", {"client_id": client["id"]}, auth)
     _call(
         base, f"/api/sessions/{done['id']}/events", {"type": "session_ended", "pain_after": 3}, auth
-    )  # noqa: E501
+    )
     return {
         "login": "/login",
         "clients": "/",

@@ -30,6 +30,7 @@ class Settings:
     timezone: str = "UTC"
     key_file: Path = field(default_factory=lambda: default_key_file())
     retention_years: int = DEFAULT_RETENTION_YEARS
+    sqlite_synchronous: str = "NORMAL"
     login_hours: int = 12
     token_days: int = 30
     remote_hours: int = 4
@@ -81,6 +82,25 @@ def retention_years(environ: Mapping[str, str] | None = None) -> int:
     return int(raw)
 
 
+SQLITE_SYNCHRONOUS = ("NORMAL", "FULL")
+
+
+def sqlite_synchronous(environ: Mapping[str, str] | None = None) -> str:
+    """TABLEWORK_SQLITE_SYNCHRONOUS: `normal` (default) or `full`, SQLite's `synchronous`.
+
+    In WAL mode `normal` keeps every committed write through a crash or kill of the
+    process; only an operating-system crash or power cut can lose the last commits
+    (never damage the file). `full` also syncs the disk on every commit: it survives a
+    power cut too, at about a disk flush per write (docs/records.md)."""
+    env = os.environ if environ is None else environ
+    raw = env.get("TABLEWORK_SQLITE_SYNCHRONOUS", "").strip()
+    if not raw:
+        return SQLITE_SYNCHRONOUS[0]
+    if raw.upper() not in SQLITE_SYNCHRONOUS:
+        raise SettingsError(f"TABLEWORK_SQLITE_SYNCHRONOUS must be normal or full, not {raw!r}")
+    return raw.upper()
+
+
 def load(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from `environ` (default: the process environment)."""
     env = os.environ if environ is None else environ
@@ -101,6 +121,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         timezone=_timezone(env.get("TABLEWORK_TIMEZONE", "").strip() or "UTC"),
         key_file=key_file(env),
         retention_years=retention_years(env),
+        sqlite_synchronous=sqlite_synchronous(env),
         **server_settings(env).model_dump(),
     )
 

@@ -18,9 +18,19 @@ def _remote_path(live: Live, session_id: str) -> str:
 
 
 def _pages(live: Live) -> dict[str, str]:
+    """Every page, about one client with a live session and an ended one."""
     session_id = started_session(live)
+    with api(live, "alice") as http:
+        client_id = http.get(f"/api/sessions/{session_id}").json()["client_id"]
+        ended = http.post("/api/sessions", json={"client_id": client_id}).json()["id"]
+        http.post(f"/api/sessions/{ended}/events", json={"type": "session_ended", "pain_after": 3})
     return {
+        "client list": "/",
+        "client page": f"/clients/{client_id}",
+        "intake form": f"/clients/{client_id}/intake",
         "session screen": f"/sessions/{session_id}",
+        "note review": f"/sessions/{ended}/note",
+        "settings": "/settings",
         "not found": "/sessions/no-such-session",
     }
 
@@ -32,7 +42,7 @@ def test_no_serious_accessibility_violations(chromium: Any, live: Live, viewport
         page = context.new_page()
         page.goto("/login")
         assert axe_violations(page) == [], "login"
-        log_in(page, "alice")
+        log_in(page, "olivia")  # the owner: every page, settings included
         pages = _pages(live)
         remote = _remote_path(live, pages["session screen"].rsplit("/", 1)[1])
         for name, path in {**pages, "client remote": remote}.items():

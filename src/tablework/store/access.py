@@ -10,10 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, or_, select
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select
 
 from tablework.store.accounts import DEFAULT_CLINIC, Account
-from tablework.store.repo import ClientRow, NotFound, SessionRow, Store, aware, insert_client
+from tablework.store.repo import (
+    SESSION_ROWS,
+    ClientRow,
+    NotFound,
+    SessionRow,
+    Store,
+    aware,
+    insert_client,
+    session_row,
+)
 from tablework.store.tables import client_access, client_shares, clients, sessions
 
 
@@ -49,26 +58,63 @@ def clients_for(store: Store, caller: Account, text: str | None = None) -> list[
 
 def client_for(store: Store, caller: Account, client_id: str) -> ClientRow:
     """One client `caller` may see; NotFound for a client that is not there or not theirs."""
-    query = select(clients).where(
-        clients.c.id == client_id, clients.c.id.in_(visible_client_ids(caller))
-    )
+    query = _VISIBLE_CLIENT[caller.is_owner]
     with store.engine.connect() as conn:
-        row = conn.execute(query).first()
+        row = conn.execute(query, _caller_params(caller, record=client_id)).first()
     if row is None:
         raise NotFound("no such client")
     return ClientRow(row.id, row.display_name, aware(row.created_at))
 
 
 def session_for(store: Store, caller: Account, session_id: str) -> SessionRow:
-    """One session of a client `caller` may see; NotFound otherwise."""
-    query = select(sessions.c.id).where(
-        sessions.c.id == session_id, sessions.c.client_id.in_(visible_client_ids(caller))
-    )
+    """One session of a client `caller` may see; NotFound otherwise. One query: the
+    access rule and the session's header together."""
+    query = _VISIBLE_SESSION[caller.is_owner]
     with store.engine.connect() as conn:
-        found = conn.scalar(query)
-    if found is None:
+        row = conn.execute(query, _caller_params(caller, record=session_id)).first()
+    if row is None:
         raise NotFound("no such session")
-    return store.session(session_id)
+    return session_row(row)
+
+
+def _visible_ids(owner: bool) -> Any:
+    # visible_client_ids with the caller's clinic and id as parameters: built once per role.
+    clinic = func.coalesce(client_access.c.clinic, DEFAULT_CLINIC)
+    query = (
+        select(clients.c.id)
+        .select_from(clients.outerjoin(client_access, client_access.c.client_id == clients.c.id))
+        .where(clinic == bindparam("clinic"))
+    )
+    if owner:
+        return query
+    shared = exists().where(
+        and_(
+            client_shares.c.client_id == clients.c.id,
+            client_shares.c.user_id == bindparam("user_id"),
+        )
+    )
+    return query.where(or_(client_access.c.therapist_id == bindparam("user_id"), shared))
+
+
+def _caller_params(caller: Account, record: str) -> dict[str, str]:
+    params = {"clinic": caller.clinic, "record": record}
+    if not caller.is_owner:
+        params["user_id"] = caller.id
+    return params
+
+
+_VISIBLE_CLIENT = {
+    owner: select(clients).where(
+        clients.c.id == bindparam("record"), clients.c.id.in_(_visible_ids(owner))
+    )
+    for owner in (True, False)
+}
+_VISIBLE_SESSION = {
+    owner: SESSION_ROWS.where(
+        sessions.c.id == bindparam("record"), sessions.c.client_id.in_(_visible_ids(owner))
+    )
+    for owner in (True, False)
+}
 
 
 def add_client(

@@ -23,6 +23,9 @@ from tablework.store.tables import chain_links
 
 ADVISORY_LOCK = 0x7461626C  # "tabl": one chain appender at a time on PostgreSQL
 KINDS = ("event", "note_version", "addendum", "audit")
+BATCH_HEAD = "tablework.chain_head"
+"""Key in a connection's `info` while a write transaction chains its records as one batch
+(Store.writing): None until the first link reads the head, then the head it left."""
 
 
 def record_content(
@@ -118,9 +121,16 @@ def take_turn(conn: Connection) -> None:
     SQLite writers already queue on BEGIN IMMEDIATE; on PostgreSQL a transaction-scoped
     advisory lock does the same. Take it before reading anything the write depends on
     (the next seq, the next version), so racing writers queue instead of colliding.
+    The lock is one per schema (each schema holds its own chain), so databases that
+    share a PostgreSQL cluster in separate schemas do not queue on each other.
     """
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK})")
+        conn.exec_driver_sql(_ADVISORY_LOCK_SQL)
+
+
+_ADVISORY_LOCK_SQL = (
+    f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK}, hashtext(coalesce(current_schema(), '')))"
+)
 
 
 def insert_chained(
@@ -132,7 +142,10 @@ def insert_chained(
     header: Mapping[str, Any] | None = None,
 ) -> int:
     """Insert `row` into `table` and chain it, in the caller's transaction; return its id."""
-    inserted = conn.execute(insert(table).values(row)).inserted_primary_key
+    statement = _INSERTS.get(table.name)
+    if statement is None:
+        statement = _INSERTS[table.name] = insert(table)
+    inserted = conn.execute(statement, row).inserted_primary_key
     if inserted is None:
         raise RuntimeError(f"the database gave no id for the new {kind}")
     row["id"] = inserted[0]
@@ -149,12 +162,18 @@ def add_link(
 ) -> None:
     """Chain a record just inserted on `conn`, inside the caller's transaction.
 
-    The caller has taken its turn (`take_turn`) at the start of that transaction.
+    The caller has taken its turn (`take_turn`) at the start of that transaction. In a
+    batch (`BATCH_HEAD` in the connection's info) the head is read once, by the first
+    link, and each later link follows the one made before it.
     """
-    head = conn.execute(_HEAD).first()
-    position, previous = (head.position + 1, head.link) if head is not None else (1, "")
     session_id = row.get("session_id")
     digest = record_digest(key, record_content(kind, row, header))
+    head = conn.info.get(BATCH_HEAD)
+    if head is None:
+        found = conn.execute(_HEAD).first()
+        head = (found.position, found.link) if found is not None else (0, "")
+    position, previous = head[0] + 1, head[1]
+    link = link_digest(key, position, previous, kind, row["id"], session_id, digest)
     conn.execute(
         _INSERT_LINK,
         {
@@ -163,9 +182,11 @@ def add_link(
             "record_id": row["id"],
             "session_id": session_id,
             "record_digest": digest,
-            "link": link_digest(key, position, previous, kind, row["id"], session_id, digest),
+            "link": link,
         },
     )
+    if BATCH_HEAD in conn.info:
+        conn.info[BATCH_HEAD] = (position, link)
 
 
 _HEAD = (
@@ -174,6 +195,8 @@ _HEAD = (
     .limit(1)
 )
 _INSERT_LINK = insert(chain_links)
+_INSERTS: dict[str, Any] = {}
+"""One INSERT statement per chained table, built once."""
 
 
 def utc_text(value: datetime) -> str:

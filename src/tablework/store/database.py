@@ -1,8 +1,13 @@
 """Opening the database: engines tuned per dialect, and Alembic migrations.
 
-SQLite runs in WAL mode with foreign keys on, a busy timeout and full fsync: a laptop in a
-treatment room must not lose a charted event to a crash. Writes open with BEGIN IMMEDIATE so
-two writers queue on the lock instead of failing midway through a transaction.
+SQLite runs in WAL mode with foreign keys on and a busy timeout. Its `synchronous` is
+NORMAL by default: in WAL mode a committed write survives any crash or kill of the process
+(a laptop in a treatment room must not lose a charted event to a crash); an operating-system
+crash or power cut can lose the last commits, never damage the file. FULL
+(TABLEWORK_SQLITE_SYNCHRONOUS=full) also syncs the disk on every commit, at a disk flush per
+write inside the write lock (docs/records.md, "Saving, checking and keeping the record").
+Writes open with BEGIN IMMEDIATE so two writers queue on the lock instead of failing midway
+through a transaction.
 """
 
 from __future__ import annotations
@@ -50,6 +55,9 @@ def _sqlite_engine(url: str, database: str | None, **engine_options: Any) -> Eng
             raise DatabaseUnavailable(
                 f"cannot create the database folder {folder}: {error.strerror}"
             ) from None
+    from tablework.settings import sqlite_synchronous
+
+    synchronous = sqlite_synchronous()
     engine = create_engine(
         url,
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
@@ -63,7 +71,7 @@ def _sqlite_engine(url: str, database: str | None, **engine_options: Any) -> Eng
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,10 +19,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from tablework.store.chain import insert_chained, key_holds, take_turn
+from tablework.store.chain import BATCH_HEAD, insert_chained, key_holds, take_turn
 from tablework.store.database import WRITE
 from tablework.store.summaries import (
     SessionSummary,
@@ -37,6 +38,8 @@ if TYPE_CHECKING:  # the event models are imported when an event is read or writ
     from tablework.session.events import Event
 
 MAX_APPEND_ATTEMPTS = 20
+EVENTS_CHANNEL = "tablework_events"
+"""PostgreSQL NOTIFY channel: every stored event sends `SESSION_ID:SEQ` on commit."""
 MAX_KEY_LENGTH = 128
 KEY_PATTERN = re.compile(r"[A-Za-z0-9._:-]+")
 
@@ -104,6 +107,15 @@ class SessionRow:
     complete: bool = False
 
 
+class _Writers:
+    """What the writers of one store (and its audited views) share: their turn, and
+    whether the record key was checked against the chain yet."""
+
+    def __init__(self) -> None:
+        self.turn = threading.RLock()
+        self.key_checked = False
+
+
 class Store:
     """Clients, sessions and append-only events in one database."""
 
@@ -111,7 +123,7 @@ class Store:
         self.engine = engine
         self.clock = clock
         self._key = key
-        self._key_checked = False
+        self._writers = _Writers()
         self.trail: Trail | None = None
 
     def audited(self, trail: Trail) -> Store:
@@ -148,10 +160,21 @@ class Store:
     @contextmanager
     def writing(self) -> Iterator[Connection]:
         """One write transaction: all it writes is stored together, or nothing is. Writers
-        take their turn on the record chain first (store.chain.take_turn)."""
-        with self.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        take their turn on the record chain first (store.chain.take_turn).
+
+        The writers of this process queue on a lock of their own before that, so they wait
+        in line for the database's lock instead of polling it (SQLite's busy handler sleeps
+        ever longer between tries). The records of one transaction are chained as one
+        batch: the chain head is read once, by the first link (store.chain.add_link).
+        """
+        writers = self._writers
+        with (
+            writers.turn,
+            self.engine.connect().execution_options(**WRITE) as conn,
+            conn.begin(),
+        ):
             take_turn(conn)
-            if not self._key_checked:
+            if not writers.key_checked:
                 if not key_holds(conn, self.key):
                     from tablework.store.record_key import RecordKeyError
 
@@ -159,10 +182,14 @@ class Store:
                         "the record key does not match this database's records: use the key "
                         "they were written with (nothing was written)"
                     )
-                self._key_checked = True
-            yield conn
-            if self.trail is not None:
-                self.trail.write(conn, self.key)
+                writers.key_checked = True
+            conn.info[BATCH_HEAD] = None
+            try:
+                yield conn
+                if self.trail is not None:
+                    self.trail.write(conn, self.key)
+            finally:
+                conn.info.pop(BATCH_HEAD, None)
 
     def add_client(self, display_name: str) -> str:
         """Create a client; return its id."""
@@ -194,13 +221,13 @@ class Store:
             row = conn.execute(_SESSION, {"session_id": session_id}).first()
         if row is None:
             raise NotFound(f"no session with id {session_id}")
-        return _session_row(row)
+        return session_row(row)
 
     def sessions(self, client_id: str | None = None) -> list[SessionRow]:
         """Session headers (of one client, or all), oldest first, each marked complete or not."""
         query = _SESSIONS if client_id is None else _CLIENT_SESSIONS
         with self.engine.connect() as conn:
-            return [_session_row(row) for row in conn.execute(query, {"client_id": client_id})]
+            return [session_row(row) for row in conn.execute(query, {"client_id": client_id})]
 
     def append(
         self,
@@ -325,7 +352,7 @@ class Store:
 def insert_client(conn: Connection, display_name: str, at: datetime) -> str:
     """Add a client row; return its new id."""
     client_id = uuid.uuid4().hex
-    conn.execute(insert(clients).values(id=client_id, display_name=display_name, created_at=at))
+    conn.execute(_INSERT_CLIENT, {"id": client_id, "display_name": display_name, "created_at": at})
     return client_id
 
 
@@ -359,7 +386,7 @@ def insert_session(
         "session_index": session_index,
         "started_at": at,
     }
-    conn.execute(insert(sessions).values(header))
+    conn.execute(_INSERT_SESSION, header)
     insert_summary(conn, header)
     return str(header["id"])
 
@@ -389,7 +416,7 @@ def insert_events(
     for item in stored:
         header = None
         if item.seq == 1:
-            found = conn.execute(select(sessions).where(sessions.c.id == session_id)).first()
+            found = conn.execute(_HEADER, {"session_id": session_id}).first()
             if found is None:
                 raise NotFound(f"no session with id {session_id}")
             header = dict(found._mapping)
@@ -408,6 +435,11 @@ def insert_events(
         record_standing_replayed(conn, session_id)
     elif stored:
         record_standing(conn, session_id, standing, stored[-1].seq)
+    if stored and conn.dialect.name == "postgresql":
+        # Delivered when (and only if) the transaction commits: the server processes
+        # listening on this database wake their streams, which then read the rows.
+        payload = f"{session_id}:{stored[-1].seq}"
+        conn.execute(_NOTIFY, {"channel": EVENTS_CHANNEL, "payload": payload})
     return stored
 
 
@@ -436,18 +468,22 @@ def same_retry(stored: StoredEvent, event: Event) -> StoredEvent:
 
 
 def _select_by_key(conn: Connection, session_id: str, key: str) -> StoredEvent | None:
-    row = conn.execute(
-        select(events).where(events.c.session_id == session_id, events.c.idempotency_key == key)
-    ).first()
+    row = conn.execute(_BY_KEY, {"session_id": session_id, "key": key}).first()
     return _stored(row) if row is not None else None
 
 
 # Statements built once; SQLAlchemy caches their compiled form.
-_SESSION_ROWS = select(sessions, session_summaries.c.ended.label("complete")).outerjoin(
+_INSERT_CLIENT = insert(clients)
+_INSERT_SESSION = insert(sessions)
+_BY_KEY = select(events).where(
+    events.c.session_id == bindparam("session_id"), events.c.idempotency_key == bindparam("key")
+)
+SESSION_ROWS = select(sessions, session_summaries.c.ended.label("complete")).outerjoin(
     session_summaries, session_summaries.c.session_id == sessions.c.id
 )
-_SESSION = _SESSION_ROWS.where(sessions.c.id == bindparam("session_id"))
-_SESSIONS = _SESSION_ROWS.order_by(sessions.c.started_at, sessions.c.id)
+"""Session headers, each with whether it is complete (read as `session_row`)."""
+_SESSION = SESSION_ROWS.where(sessions.c.id == bindparam("session_id"))
+_SESSIONS = SESSION_ROWS.order_by(sessions.c.started_at, sessions.c.id)
 _CLIENT_SESSIONS = _SESSIONS.where(sessions.c.client_id == bindparam("client_id"))
 _SESSION_IDS = select(sessions.c.id).order_by(sessions.c.started_at, sessions.c.id)
 _CLIENT_SESSION_IDS = _SESSION_IDS.where(sessions.c.client_id == bindparam("client_id"))
@@ -478,6 +514,8 @@ _PREVIOUS_SUMMARY = (
 )
 _LAST_SEQ = select(func.max(events.c.seq)).where(events.c.session_id == bindparam("session_id"))
 _HEADER_ID = select(sessions.c.id).where(sessions.c.id == bindparam("session_id"))
+_HEADER = select(sessions).where(sessions.c.id == bindparam("session_id"))
+_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
 _EVENTS = (
     select(events)
     .where(events.c.session_id == bindparam("session_id"), events.c.seq > bindparam("after"))
@@ -485,7 +523,7 @@ _EVENTS = (
 )
 
 
-def _session_row(row: Any) -> SessionRow:
+def session_row(row: Any) -> SessionRow:
     return SessionRow(
         row.id,
         row.client_id,

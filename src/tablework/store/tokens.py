@@ -10,11 +10,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
-from tablework.store.accounts import Account, account
+from tablework.store.accounts import Account
 from tablework.store.repo import NotFound, Store, aware
-from tablework.store.tables import auth_tokens, remote_tokens
+from tablework.store.tables import auth_tokens, remote_tokens, users
 
 
 class RemoteGone(LookupError):
@@ -63,17 +63,29 @@ def issue(store: Store, user: Account, kind: str, lifetime: timedelta) -> Issued
 
 
 def holder(store: Store, secret: str, kind: str) -> Holder | None:
-    """Who holds this live, unrevoked, unexpired secret, if it is one."""
+    """Who holds this live, unrevoked, unexpired secret, if it is one: the token and its
+    account in one query."""
     with store.engine.connect() as conn:
-        row = conn.execute(
-            select(auth_tokens).where(
-                auth_tokens.c.digest == digest(secret), auth_tokens.c.kind == kind
-            )
-        ).first()
-    if row is None or row.revoked or aware(row.expires_at) <= store.clock():
+        row = conn.execute(_HOLDER, {"digest": digest(secret), "kind": kind}).first()
+    if row is None or row.revoked or not row.active or aware(row.expires_at) <= store.clock():
         return None
-    user = account(store, row.user_id)
-    return Holder(user, row.csrf) if user is not None else None
+    return Holder(Account(row.id, row.email, row.role, row.clinic, True), row.csrf)
+
+
+_HOLDER = (
+    select(
+        auth_tokens.c.revoked,
+        auth_tokens.c.expires_at,
+        auth_tokens.c.csrf,
+        users.c.id,
+        users.c.email,
+        users.c.role,
+        users.c.clinic,
+        users.c.active,
+    )
+    .join(users, users.c.id == auth_tokens.c.user_id)
+    .where(auth_tokens.c.digest == bindparam("digest"), auth_tokens.c.kind == bindparam("kind"))
+)
 
 
 def revoke(store: Store, secret: str) -> None:

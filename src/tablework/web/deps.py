@@ -9,13 +9,14 @@ CSRF token.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer
+from starlette.concurrency import run_in_threadpool
 
 from tablework.settings import Settings
 from tablework.store import audit, tokens
@@ -53,7 +54,8 @@ class Server:
         )
 
 
-def _server(request: Request) -> Server:
+async def _server(request: Request) -> Server:
+    # async: FastAPI runs a plain `def` dependency in the thread pool, a hop per request.
     server: Server = request.app.state.server
     return server
 
@@ -111,17 +113,19 @@ def _owner(caller: Caller) -> Account:
 OwnerOnly = Annotated[Account, Depends(_owner)]
 
 
-def _trail(request: Request, caller: Caller, server: ServerDep) -> audit.AuditTrail:
+async def _trail(request: Request, caller: Caller, server: ServerDep) -> audit.AuditTrail:
     return audit.AuditTrail(caller.email, address(request), server.store.clock())
 
 
 Trail = Annotated[audit.AuditTrail, Depends(_trail)]
 
 
-def _audited_store(server: ServerDep, trail: Trail) -> Iterator[Store]:
-    """The store writing the request's audit rows with its writes; reads are flushed after."""
+async def _audited_store(server: ServerDep, trail: Trail) -> AsyncIterator[Store]:
+    """The store writing the request's audit rows with its writes; reads are flushed after
+    (in the thread pool, and only when a read left rows to write)."""
     yield server.store.audited(trail)
-    audit.flush(server.store, trail)
+    if trail.pending:
+        await run_in_threadpool(audit.flush, server.store, trail)
 
 
 AuditedStore = Annotated[Store, Depends(_audited_store, scope="function")]

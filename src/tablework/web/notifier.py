@@ -1,7 +1,8 @@
 """Waking live streams when an event is stored: in memory, and across processes.
 
 One process: `publish` wakes every stream of the session held by this process. Several
-processes on PostgreSQL: the writer also sends `NOTIFY tablework_events, 'SESSION:SEQ'`,
+processes on PostgreSQL: every transaction that stores events also sends
+`NOTIFY tablework_events, 'SESSION:SEQ'` (store.repo.insert_events; delivered on commit),
 and each process's `PgListener` thread turns the notifications into local wake-ups. A
 wake-up is only a hint: the stream reads the stored rows after the last seq it sent, so a
 lost or doubled notification costs a read, never an event.
@@ -15,9 +16,11 @@ import logging
 import threading
 from collections.abc import Iterator
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-CHANNEL = "tablework_events"
+from tablework.store.repo import EVENTS_CHANNEL
+
+CHANNEL = EVENTS_CHANNEL
 log = logging.getLogger(__name__)
 
 
@@ -53,21 +56,6 @@ class Notifier:
     def _wake(self, session_id: str) -> None:
         for signal in self._waiting.get(session_id, ()):
             signal.set()
-
-
-def notify_others(engine: Engine, session_id: str, seq: int) -> None:
-    """Tell the other server processes on this PostgreSQL database (no-op on SQLite)."""
-    if engine.dialect.name != "postgresql":
-        return
-    with engine.connect() as conn:
-        conn.execute(
-            text("SELECT pg_notify(:channel, :payload)"),
-            {
-                "channel": CHANNEL,
-                "payload": f"{session_id}:{seq}",
-            },
-        )
-        conn.commit()
 
 
 class PgListener:

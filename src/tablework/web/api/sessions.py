@@ -28,7 +28,6 @@ from tablework.web.live import (
     session_now,
     stored_out,
 )
-from tablework.web.notifier import notify_others
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 404: {}, 422: {}}
@@ -158,9 +157,9 @@ def create_remote(session: VisibleSession, store: AuditedStore, server: ServerDe
 
 
 def announce(server: ServerDep, session_id: str, seq: int) -> None:
-    """Wake the session's streams, here and in the other server processes."""
+    """Wake the session's streams in this process (the other server processes on
+    PostgreSQL heard the NOTIFY sent with the event's transaction)."""
     server.notifier.publish(session_id)
-    notify_others(server.store.engine, session_id, seq)
 
 
 def body_of(recorded: recorder.Recorded) -> dict[str, Any]:

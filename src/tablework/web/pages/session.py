@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 
 from tablework import recorder
 from tablework.session.engine import advise
-from tablework.store import access, tokens
+from tablework.store import access, clinic_settings, tokens
 from tablework.web.deps import ServerDep
 from tablework.web.errors import Refused
 from tablework.web.live import seconds_into
@@ -46,7 +46,12 @@ DRAWN = frozenset(
 
 @router.get("/sessions/{session_id}", response_class=HTMLResponse)
 def session_screen(
-    session_id: str, request: Request, viewer: PageViewer, store: PageStore, trail: PageTrail
+    session_id: str,
+    request: Request,
+    viewer: PageViewer,
+    store: PageStore,
+    trail: PageTrail,
+    server: ServerDep,
 ) -> HTMLResponse:
     """The live screen: guidance, countdown, body chart, answers, shortcuts."""
     session = access.session_for(store, viewer.account, session_id)
@@ -62,7 +67,10 @@ def session_screen(
         "protocol": session.protocol,
         "last_seq": stored[-1].seq if stored else 0,
         "seconds_now": now,
-        "check_in_seconds": protocol.check_in.interval_seconds,
+        "check_in_seconds": state.check_in_interval,
+        "voice_prompts": clinic_settings.read(
+            store, viewer.account.clinic, server.settings
+        ).voice_prompts,
         "guidance": guidance,
         "view": view(state),
         "chart": chart(protocol),

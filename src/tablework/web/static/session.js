@@ -19,7 +19,9 @@
   let level = view.work ? view.work.level : (view.last_level ?? 1);
   let lastAttempt = null;
   let dueSpoken = null;
-  let muted = localStorage.getItem("tablework.muted") === "1";
+  // Spoken prompts: this tablet's own choice if it made one, else the clinic's default.
+  const mutedChoice = localStorage.getItem("tablework.muted");
+  let muted = mutedChoice === null ? boot.voice_prompts === false : mutedChoice === "1";
   const started = performance.now();
   const sessionNow = () => boot.seconds_now + (performance.now() - started) / 1000;
 
