@@ -98,10 +98,10 @@ def test_nesting_beyond_the_limit_is_refused() -> None:
 
 
 def test_a_100000_deep_document_is_refused_quickly_without_recursion() -> None:
-    started = time.process_time()
+    started = time.thread_time()
     with pytest.raises(InputError, match="nested deeper"):
         load_json('{"a": ' * 100_000 + "1" + "}" * 100_000)
-    assert time.process_time() - started < 0.5
+    assert time.thread_time() - started < 0.5
 
 
 def test_brackets_inside_strings_do_not_count_as_nesting() -> None:

@@ -52,10 +52,10 @@ def billion_laughs(levels: int = 9) -> str:
 
 
 def test_a_billion_laughs_is_refused_quickly() -> None:
-    started = time.process_time()
+    started = time.thread_time()
     with pytest.raises(YamlError, match=f"more than {MAX_YAML_VALUES} keys and values"):
         parse(billion_laughs())
-    assert time.process_time() - started < 1.0
+    assert time.thread_time() - started < 1.0
 
 
 def test_aliases_within_the_budget_are_expanded() -> None:
@@ -79,10 +79,10 @@ def test_a_recursive_alias_is_refused(text: str) -> None:
     ids=["flow", "block-mapping", "block-list"],
 )
 def test_nesting_beyond_the_limit_is_refused(text: str) -> None:
-    started = time.process_time()
+    started = time.thread_time()
     with pytest.raises(YamlError, match=f"nested deeper than {MAX_NESTING} levels"):
         parse(text)
-    assert time.process_time() - started < 1.5
+    assert time.thread_time() - started < 1.5
 
 
 def test_aliases_cannot_nest_deeper_than_the_limit() -> None:
