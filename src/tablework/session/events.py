@@ -21,6 +21,8 @@ from pydantic import (
 )
 
 MAX_SESSION_SECONDS = 24 * 60 * 60
+RETRACT_SECONDS = 5
+"""How long after an event it may still be retracted (a misheard voice command's undo)."""
 """No session runs a day: a later `at` is a typo or a hostile file, never a real event."""
 
 Seconds = Annotated[int | float, Field(ge=0, le=MAX_SESSION_SECONDS, allow_inf_nan=False)]
@@ -169,6 +171,17 @@ class SessionEnded(_Event):
     pain_after: Pain | None = None
 
 
+class Retracted(_Event):
+    """A correction (an extension of DESIGN.md 5): the last event, recorded at most
+    RETRACT_SECONDS ago, was a mistake (a misheard voice command). Nothing is deleted: the
+    retracted event stays in the record, and the session goes on as if it had not happened.
+    """
+
+    type: Literal["retracted"] = "retracted"
+    seq: StrictInt = Field(ge=2, le=10**9, description="The seq of the event retracted.")
+    reason: Reason = Field(description='Why, e.g. "misheard voice command".')
+
+
 Event = Annotated[
     SessionStarted
     | Positioned
@@ -177,7 +190,8 @@ Event = Annotated[
     | TighteningObserved
     | WorkStopped
     | Note
-    | SessionEnded,
+    | SessionEnded
+    | Retracted,
     Field(discriminator="type"),
 ]
 EVENT_TYPES = tuple(
@@ -191,6 +205,7 @@ EVENT_TYPES = tuple(
         WorkStopped,
         Note,
         SessionEnded,
+        Retracted,
     )
 )
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
