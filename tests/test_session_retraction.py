@@ -134,3 +134,32 @@ def test_the_api_answers_422_for_a_retraction_it_refuses(clinic: Clinic) -> None
     ok = clinic.post("alice", sid, {"type": "retracted", "at": 7, "seq": 2, "reason": "oops"})
     assert ok.status_code == 201, ok.text
     assert ok.json()["guidance"]["action"] == "position_client"
+
+
+def test_the_fhir_export_leaves_a_retracted_pain_rating_out(store: Store) -> None:
+    from datetime import UTC, datetime
+
+    from tablework.exports.fhir_bundle import client_bundle
+    from tablework.exports.fhir_record import load_record
+
+    protocol = working().protocol
+    events = [
+        ev("positioned", 10, position="prone", supports=["hip_pillow_asis"], client_adjusted=True),
+        work(20, "gluteals-left", "still-hold", 1),
+        ev("check_in", 50, pressure="good", pain=4),
+        ev("check_in", 60, pressure="stop", pain=9),
+        retract(62, seq=5),
+        ev("session_ended", 200, pain_after=3),
+    ]
+    saved = recorder.save_session(
+        store, SessionStarted(at=0, protocol=protocol.ref, pain_before=5), events
+    )
+    bundle = client_bundle(
+        load_record(store, store.client(saved.client_id)), datetime(2026, 11, 25, tzinfo=UTC)
+    )
+    pains = [
+        e["resource"]["valueInteger"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Observation" and "valueInteger" in e["resource"]
+    ]
+    assert 4 in pains and 9 not in pains

@@ -51,7 +51,7 @@ class Segmenter:
     def __init__(
         self,
         *,
-        hangover_ms: int = 260,
+        hangover_ms: int = 200,
         lead_in_ms: int = 200,
         start_frames: int = 3,
         min_speech_ms: int = 120,

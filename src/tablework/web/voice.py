@@ -241,12 +241,12 @@ def _act(room: _Room, heard: Any) -> dict[str, Any]:
 
     store = room.server.store
     session = room.session
-    _, state, stored = recorder.load(store, session.id)
+    last_seq, state = recorder.current(store, session.id)
     at = seconds_into(store, session)
-    held = room.held_pain if _pain_unused(room, stored) else None
+    held = room.held_pain if _pain_unused(room, last_seq) else None
     step = step_for(heard, state, advise(state, at), at, held)
     if step.hold_pain is not None:
-        room.held_pain, room.held_after = step.hold_pain, stored[-1].seq if stored else 0
+        room.held_pain, room.held_after = step.hold_pain, last_seq
     answer = {
         **_nothing(step.why or "", step.say),
         "hold_pain": step.hold_pain,
@@ -280,8 +280,11 @@ def _act(room: _Room, heard: Any) -> dict[str, Any]:
     }
 
 
-def _pain_unused(room: _Room, stored: list[Any]) -> bool:
+def _pain_unused(room: _Room, last_seq: int) -> bool:
     """Whether the held rating still waits: no check-in was stored since it was said."""
     if room.held_pain is None:
         return False
-    return not any(s.event.type == "check_in" for s in stored[room.held_after :])
+    if last_seq == room.held_after:
+        return True
+    since = room.server.store.events(room.session.id, room.held_after)
+    return not any(s.event.type == "check_in" for s in since)
