@@ -38,7 +38,7 @@ from tablework.store.database import migrate, open_engine
 from tablework.store.repo import Store
 from tablework.voice import read_wav
 from tablework.voice.audio import SAMPLE_RATE
-from tablework.voice.vad import FRAME_SAMPLES, frame_db
+from tablework.voice.vad import FRAME_SAMPLES, Segmenter, frame_db
 from web_server import Listener, server_process
 
 INTAKE = json.loads(
@@ -48,6 +48,7 @@ PHRASES = ("lighter", "stop", "deeper", "good")
 VOICES = ("en-us", "en-gb", "en-us+f3")
 NOTE = {"type": "note", "text": "client comfortable"}
 CHUNK = FRAME_SAMPLES  # 20 ms, as the browser's worklet sends
+HANGOVER_MS = Segmenter().hangover_frames * 20
 
 
 def spoken(folder: Path, text: str, voice: str) -> npt.NDArray[np.int16]:
@@ -89,12 +90,13 @@ def new_session(base: str, bearer: str, filler: int) -> str:
 
 def run_session(
     base: str, bearer: str, cookie: str, utterances: list[npt.NDArray[np.int16]], filler: int
-) -> tuple[list[float], list[float], int]:
-    """(end-of-speech-to-screen ms, decode ms, utterances not stored) over `utterances`."""
+) -> tuple[list[float], list[float], list[float], int]:
+    """(end-of-speech-to-screen ms, decode ms, record ms, utterances not stored)."""
     sid = new_session(base, bearer, filler)
     stream_url = f"{base}/api/sessions/{sid}/stream?after={filler + 3}"
     latencies: list[float] = []
     decodes: list[float] = []
+    records: list[float] = []
     missed = 0
     ws_url = base.replace("http://", "ws://") + f"/api/sessions/{sid}/voice"
     headers = {"Origin": base, "Cookie": f"tablework_session={cookie}"}
@@ -123,12 +125,13 @@ def run_session(
             if got is None or got.get("seq") is None:
                 missed += 1
                 continue
-            decodes.append(float(got["decode_ms"]))
             while found := screen.take(1, seconds=3):
                 if found[0].get("id") == got["seq"]:
                     latencies.append((found[0]["at"] - (ended_at or 0)) * 1000)
+                    decodes.append(float(got["decode_ms"]))
+                    records.append(float(got["record_ms"]))
                     break
-    return latencies, decodes, missed
+    return latencies, decodes, records, missed
 
 
 def _read_answers(socket: Any, answers: list[dict[str, Any]]) -> None:
@@ -184,10 +187,13 @@ def main() -> None:
             for filler in (10, 400):
                 results[filler] = run_session(base, bearer, cookie, phrases, filler)
         engine.dispose()
-    for filler, (latencies, decodes, missed) in results.items():
+    for filler, (latencies, decodes, records, missed) in results.items():
         print(f"session of ~{filler} events: {len(phrases)} utterances, {missed} not stored")
         print(f"  end of speech -> screen: {summary(latencies)}")
         print(f"  decode (both passes):    {summary(decodes)}")
+        print(f"  map + record + announce: {summary(records)}")
+        rest = [t - d - r for t, d, r in zip(latencies, decodes, records, strict=False)]
+        print(f"  the rest (VAD hangover {HANGOVER_MS} ms, socket, stream): {summary(rest)}")
     short, long = (statistics.median(results[f][0] or [0]) for f in (10, 400))
     if short:
         print(f"ratio of medians, 400 vs 10 events: {long / short:.2f}")

@@ -11,7 +11,7 @@ streams like any event. One JSON message answers each utterance:
     {"type": "heard", "command": "lighter" | null, "pain": N | null, "confidence": 0-1,
      "words": "...", "say": "lighter", "seq": 12 | null, "event": {...} | null,
      "why": null | "why nothing was stored", "hold_pain": N | null, "prompt": bool,
-     "decode_ms": 41.0}
+     "decode_ms": 41.0, "record_ms": 12.0}
 
 Audio lives only in memory, for one utterance at a time: it is never written to disk, to
 the database or to a log.
@@ -227,7 +227,9 @@ async def _heard(room: _Room, samples: Any) -> dict[str, Any]:
     }
     if heard.command is None:
         return {**answer, **_nothing("no command heard")}
+    begun = time.perf_counter()
     answer.update(await run_in_threadpool(_act, room, heard))
+    answer["record_ms"] = round((time.perf_counter() - begun) * 1000, 1)
     return answer
 
 
