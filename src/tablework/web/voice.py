@@ -20,7 +20,6 @@ the database or to a log.
 from __future__ import annotations
 
 import json
-import logging
 import queue
 import time
 import uuid
@@ -29,6 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from tablework import recorder
@@ -42,7 +42,6 @@ from tablework.web.deps import SESSION_COOKIE, Server
 from tablework.web.live import seconds_into
 
 router = APIRouter()
-log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 64 * 1024
 """Two seconds of audio: the worklet sends 20-100 ms at a time."""
 ACTOR = "voice"
@@ -269,6 +268,8 @@ def _act(room: _Room, heard: Any) -> dict[str, Any]:
         )
     except (EventError, SeqConflict) as error:
         return {**answer, "why": f"not recorded: {error}"}
+    except SQLAlchemyError:
+        return {**answer, "why": "not recorded: the database is unavailable; use the buttons"}
     if step.event.type == "check_in":
         room.held_pain = None
     announce(room.server, session.id, recorded.stored.seq)
