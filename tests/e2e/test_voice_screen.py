@@ -34,27 +34,24 @@ def fake_microphone(path: Path) -> Path:
 
 
 @pytest.fixture
-def microphone_browser(tmp_path: Path) -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: `apt-get install -y chromium`")
-    from playwright.sync_api import sync_playwright
-
+def microphone_browser(chromium: Any, tmp_path: Path) -> Iterator[Any]:
+    """A second Chromium, with the fake microphone, from the run's Playwright instance
+    (one Playwright per thread: a second `sync_playwright()` would refuse to start)."""
     audio = fake_microphone(tmp_path / "lighter-in-quiet.wav")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--autoplay-policy=no-user-gesture-required",
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-audio-capture={audio}",
-            ],
-        )
-        yield browser
-        browser.close()
+    browser = chromium.browser_type.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--autoplay-policy=no-user-gesture-required",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={audio}",
+        ],
+    )
+    yield browser
+    browser.close()
 
 
 def test_lighter_said_in_the_room_is_a_voice_check_in_on_the_screen(
