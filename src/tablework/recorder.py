@@ -216,6 +216,13 @@ def record(
     raise SeqConflict(f"session {session_id} is changing too fast to record into")
 
 
+def current(store: Store, session_id: str) -> tuple[int, State]:
+    """The session's last seq and state now, from the live-state cache when it holds them
+    (no replay): what a caller needs to decide which event to record next."""
+    last_seq, state, _ = _live(store, session_id)
+    return last_seq, state
+
+
 def _live(store: Store, session_id: str) -> tuple[int, State, bool]:
     """The session's last seq and state, and whether they came from the cache."""
     found = LIVE.get(_database(store), session_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +16,18 @@ def serve_command(
     workers: Annotated[
         int, typer.Option("--workers", min=1, max=64, help="Processes (PostgreSQL only).")
     ] = 1,
+    tls: Annotated[
+        bool,
+        typer.Option(
+            "--tls",
+            help="HTTPS with a local CA and server certificate made on first use (kept in "
+            "the user config dir): tablets need it for the microphone and the wake lock.",
+        ),
+    ] = False,
+    tls_dir: Annotated[
+        Path | None,
+        typer.Option("--tls-dir", help="Where the CA and certificate live (with --tls)."),
+    ] = None,
 ) -> None:
     """Serve the API (and the live stream) with uvicorn; migrates the SQLite default."""
     import uvicorn
@@ -27,7 +40,18 @@ def serve_command(
         fail("error: several --workers need PostgreSQL (TABLEWORK_DATABASE_URL)")
     store.engine.dispose()
     load()
-    typer.echo(f"Tablework on http://{host}:{port}/  (API docs at /docs)", err=True)
+    secure: dict[str, str] = {}
+    scheme = "http"
+    if tls:
+        from tablework.web import tls as certificates
+
+        names = certificates.local_names(host)
+        made = certificates.ensure(tls_dir or certificates.default_folder(), names)
+        scheme = "https"
+        shown = names[-1] if host in ("0.0.0.0", "::") else host
+        typer.echo(certificates.how_to_trust(made, f"https://{shown}:{port}/"), err=True)
+        secure = {"ssl_certfile": str(made.server_cert), "ssl_keyfile": str(made.server_key)}
+    typer.echo(f"Tablework on {scheme}://{host}:{port}/  (API docs at /docs)", err=True)
     uvicorn.run(
         "tablework.web.server:app_from_environment",
         factory=True,
@@ -37,6 +61,7 @@ def serve_command(
         proxy_headers=True,
         access_log=False,  # request lines carry ids and remote tokens: kept out of logs
         log_level="info",
+        **secure,  # type: ignore[arg-type]
     )
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tablework.protocols.schema import Protocol
-from tablework.session.events import CheckIn, Event, Note, SessionStarted
+from tablework.session.events import CheckIn, Event, Note, Retracted, SessionStarted
 from tablework.session.state import State, Work, apply, start
 
 
@@ -41,6 +41,15 @@ class CheckInRecord:
 
 
 @dataclass(frozen=True)
+class RetractionRecord:
+    """An event recorded by mistake, retracted at `at`: left out of every fact above."""
+
+    at: float
+    event: Event
+    reason: str
+
+
+@dataclass(frozen=True)
 class SessionRecord:
     """A session's facts: opening, final state, work segments, check-ins and notes."""
 
@@ -52,6 +61,8 @@ class SessionRecord:
     notes: tuple[tuple[float, str], ...]
     """The therapist's free-text notes with their session time."""
     duration: float
+    retractions: tuple[RetractionRecord, ...] = ()
+    """Events recorded by mistake and retracted moments later (kept, never deleted)."""
 
     @property
     def complete(self) -> bool:
@@ -75,9 +86,20 @@ def build(protocol: Protocol, events: Sequence[Event]) -> SessionRecord:
     check_ins: list[CheckInRecord] = []
     notes: list[tuple[float, str]] = []
     current: tuple[Work, float] | None = None
-    for event in events[1:]:
+    retractions: list[RetractionRecord] = []
+    undo: tuple[int, int, int, tuple[Work, float] | None] | None = None
+    for index, event in enumerate(events[1:], start=1):
         before = state.work
         state = apply(state, event)
+        if isinstance(event, Retracted):
+            # As if the retracted event had not happened: the facts it added are taken back.
+            assert undo is not None  # apply() refuses a retraction of anything else
+            segment_count, check_in_count, note_count, current = undo
+            del segments[segment_count:], check_ins[check_in_count:], notes[note_count:]
+            retractions.append(RetractionRecord(event.at, events[index - 1], event.reason))
+            undo = None
+            continue
+        undo = (len(segments), len(check_ins), len(notes), current)
         if isinstance(event, CheckIn):
             area = event.area or (before.area if before else None)
             check_ins.append(
@@ -93,7 +115,14 @@ def build(protocol: Protocol, events: Sequence[Event]) -> SessionRecord:
     if current is not None:
         segments.append(_segment(current, end))
     return SessionRecord(
-        protocol, opening, state, tuple(segments), tuple(check_ins), tuple(notes), end - opening.at
+        protocol,
+        opening,
+        state,
+        tuple(segments),
+        tuple(check_ins),
+        tuple(notes),
+        end - opening.at,
+        tuple(retractions),
     )
 
 

@@ -16,6 +16,7 @@ from tablework.outcomes import is_responder
 from tablework.protocols.schema import Exercise, sentence_case
 from tablework.screening.answers import Intake
 from tablework.session.guidance import Reason
+from tablework.session.narrate import describe_event
 
 SECTIONS = ("subjective", "objective", "assessment", "plan")
 POSITION_NAMES = {
@@ -163,6 +164,12 @@ def _objective(record: SessionRecord) -> list[str]:
         )
     for at, text in record.notes:
         lines.append(f"Therapist's note at {_clock(at)}: {text}")
+    for retraction in record.retractions:
+        lines.append(
+            f"Recorded by mistake and retracted at {_clock(retraction.at)} (kept in the "
+            f"record, left out of this note): {describe_event(retraction.event, protocol)}; "
+            f"reason: {retraction.reason}."
+        )
     for deviation in state.deviations:
         rules = ", ".join(dict.fromkeys(r.point for r in deviation.rules))
         lines.append(

@@ -22,10 +22,12 @@ from pydantic import (
 )
 
 MAX_SESSION_SECONDS = 24 * 60 * 60
+"""No session runs a day: a later `at` is a typo or a hostile file, never a real event."""
 MIN_CHECK_IN_SECONDS = 60
 MAX_CHECK_IN_SECONDS = 300
 """A clinic may set check-ins from one to five minutes of contact (CLINICAL.md 8: often)."""
-"""No session runs a day: a later `at` is a typo or a hostile file, never a real event."""
+RETRACT_SECONDS = 5
+"""How long after an event it may still be retracted (a misheard voice command's undo)."""
 
 Seconds = Annotated[int | float, Field(ge=0, le=MAX_SESSION_SECONDS, allow_inf_nan=False)]
 Level = Annotated[StrictInt, Field(ge=0, le=5)]
@@ -187,6 +189,17 @@ class SessionEnded(_Event):
     pain_after: Pain | None = None
 
 
+class Retracted(_Event):
+    """A correction (an extension of DESIGN.md 5): the last event, recorded at most
+    RETRACT_SECONDS ago, was a mistake (a misheard voice command). Nothing is deleted: the
+    retracted event stays in the record, and the session goes on as if it had not happened.
+    """
+
+    type: Literal["retracted"] = "retracted"
+    seq: StrictInt = Field(ge=2, le=10**9, description="The seq of the event retracted.")
+    reason: Reason = Field(description='Why, e.g. "misheard voice command".')
+
+
 Event = Annotated[
     SessionStarted
     | Positioned
@@ -195,7 +208,8 @@ Event = Annotated[
     | TighteningObserved
     | WorkStopped
     | Note
-    | SessionEnded,
+    | SessionEnded
+    | Retracted,
     Field(discriminator="type"),
 ]
 EVENT_TYPES = tuple(
@@ -209,6 +223,7 @@ EVENT_TYPES = tuple(
         WorkStopped,
         Note,
         SessionEnded,
+        Retracted,
     )
 )
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)

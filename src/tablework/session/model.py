@@ -198,6 +198,11 @@ class State:
     contact_in_phase: float = 0
     good_in_phase: int = 0
     areas_in_phase: frozenset[str] = field(default_factory=frozenset)
+    seq: int = 1
+    """How many events are folded in: the stored seq of the last one."""
+    before_last: State | None = field(default=None, repr=False, compare=False)
+    """The state before the last event, while that event may still be retracted (one step
+    only: its own `before_last` is None)."""
 
     @property
     def blocked(self) -> bool:

@@ -11,6 +11,7 @@ from tablework.session.events import (
     Event,
     Note,
     Positioned,
+    Retracted,
     SessionEnded,
     SessionStarted,
     TighteningObserved,
@@ -53,6 +54,8 @@ def describe_event(event: Event, protocol: Protocol) -> str:
         return f"Stopped work on {protocol.area_name(event.area)}"
     if isinstance(event, Note):
         return f"Note: {event.text}"
+    if isinstance(event, Retracted):
+        return f"Retracted event {event.seq} (recorded by mistake): {event.reason}"
     assert isinstance(event, SessionEnded)
     after = f", pain after {event.pain_after}/10" if event.pain_after is not None else ""
     return f"Session ended{after}"

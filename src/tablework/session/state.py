@@ -15,12 +15,14 @@ from tablework.conditions import evaluate
 from tablework.protocols.schema import Protocol
 from tablework.session import admission, plan
 from tablework.session.events import (
+    RETRACT_SECONDS,
     CheckIn,
     Event,
     EventError,
     History,
     Note,
     Positioned,
+    Retracted,
     SessionEnded,
     SessionStarted,
     TighteningObserved,
@@ -98,13 +100,48 @@ def apply(state: State, event: Event) -> State:
             f"{event.type} at {event.at} s is earlier than the last event "
             f"({state.last_at} s): time cannot go backwards"
         )
+    if isinstance(event, Retracted):
+        return _retracted(state, event)
     _check_ids(state.protocol, event)
     new = _clone(state)
     _accrue_contact(new, event.at)
     new.last_at = event.at
     new.last_event = event.type
     new.refusal = None
+    new.seq = state.seq + 1
+    new.before_last = _clone(state)
+    new.before_last.before_last = None
     _HANDLERS[type(event)](new, event)
+    _advance_phase(new, event.at)
+    return new
+
+
+def _retracted(state: State, event: Retracted) -> State:
+    """The session as if its last event had not happened, `event.at` seconds in.
+
+    Only the last event can be retracted, once, and only within RETRACT_SECONDS of it:
+    anything older has been acted on, and is corrected by recording what happened next.
+    """
+    if event.seq != state.seq:
+        raise EventError(
+            f"retracted: seq {event.seq} is not the last event (that is {state.seq}); "
+            "only the last event can be retracted"
+        )
+    previous = state.before_last
+    if previous is None:
+        what = "the session's start" if state.seq == 1 else "a retraction"
+        raise EventError(f"retracted: event {event.seq} is {what}, which cannot be retracted")
+    if event.at - state.last_at > RETRACT_SECONDS:
+        raise EventError(
+            f"retracted: event {event.seq} was recorded {event.at - state.last_at:g} s ago; "
+            f"an event can be retracted within {RETRACT_SECONDS} s only"
+        )
+    new = _clone(previous)
+    _accrue_contact(new, event.at)
+    new.last_at = event.at
+    new.refusal = None
+    new.seq = state.seq + 1
+    new.before_last = None
     _advance_phase(new, event.at)
     return new
 

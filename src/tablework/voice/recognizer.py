@@ -38,6 +38,8 @@ class Recognition:
     command: str | None
     pain: int | None
     confidence: float
+    words: str = ""
+    """The grammar's best guess, even when it fell under the threshold (for the screen)."""
 
     def as_json(self) -> dict[str, Any]:
         """The `voice recognize` JSON shape of DESIGN.md section 10."""
@@ -85,9 +87,10 @@ class Recognizer:
             command_score - self._score(),
             len(phones) / max(1, len(self._pronunciation(words))),
         )
+        said = " ".join(words)
         if confidence < command.threshold:
-            return Recognition(None, None, confidence)
-        return Recognition(command.name, pain, confidence)
+            return Recognition(None, None, confidence, said)
+        return Recognition(command.name, pain, confidence, said)
 
     def _decode(self, search: str, audio: bytes) -> list[str]:
         self._decoder.activate_search(search)

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from tablework.settings import Settings
 from tablework.store.repo import Store
-from tablework.web import errors, pages, remote, stream
+from tablework.web import errors, pages, remote, stream, voice
 from tablework.web.api import audit, auth, clients, exports, notes, sessions
 from tablework.web.deps import Server, ServerDep
 from tablework.web.notifier import PgListener
@@ -70,7 +70,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.server = server
     errors.install(app)
     app.add_middleware(errors.BodyLimits, max_bytes=settings.max_body_bytes)
-    for module in (auth, clients, sessions, stream, notes, exports, audit, remote):
+    for module in (auth, clients, sessions, stream, notes, exports, audit, remote, voice):
         app.include_router(module.router)
     pages.install(app)
     app.add_api_route("/healthz", healthz, methods=["GET"], responses={503: {}}, tags=["health"])

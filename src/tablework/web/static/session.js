@@ -491,6 +491,7 @@
       case "work_stopped": return `Stopped: ${areaName(event.area)}`;
       case "note": return `Note: ${event.text}`;
       case "session_ended": return `Session ended${event.pain_after !== undefined && event.pain_after !== null ? ", pain after " + event.pain_after : ""}`;
+      case "retracted": return `Retracted event ${event.seq}: ${event.reason}`;
       default: return event.type;
     }
   }
@@ -746,6 +747,12 @@
   }
   document.addEventListener("visibilitychange", keepAwake);
 
+  // For voice.js (the microphone): speak, hold a pain rating, prompt a check-in.
+  window.tableworkScreen = {
+    speak,
+    setPain: (value) => { pain = value; drawControls(); },
+    ask: () => document.querySelector(".answers").classList.add("asking"),
+  };
   drawMute();
   wire();
   drawAll();
