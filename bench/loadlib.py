@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from tablework.store import tokens
 from tablework.store.accounts import add_user
@@ -46,23 +47,25 @@ START_SECONDS = 60.0
 
 @contextmanager
 def database(kind: str, folder: Path) -> Iterator[str]:
-    """A fresh SQLite file, or a fresh schema of PG_ENV's PostgreSQL, dropped afterwards."""
+    """A fresh SQLite file, or a fresh database on PG_ENV's PostgreSQL server, dropped
+    afterwards. A database, not a schema: the chain's advisory lock is per database, so
+    in a schema of the shared test database every post would also queue behind other
+    people's test suites."""
     if kind == "sqlite":
         yield f"sqlite:///{folder / 'bench.sqlite3'}"
         return
     base = os.environ.get(PG_ENV)
     if not base:
         raise SystemExit(f"set {PG_ENV} to a PostgreSQL URL to bench PostgreSQL")
-    schema = f"tw_bench_{uuid.uuid4().hex[:8]}"
+    name = f"tw_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
@@ -314,8 +317,8 @@ async def live_load(
     grace: float = 3.0,
     during: Any = None,
 ) -> tuple[Ledger, float]:
-    """Every session posts about once a second for `seconds` while holding its stream;
-    returns the ledger and the posting time. `during(stop)` runs alongside (a killer)."""
+    """Every session posts about once a second for `seconds` (or until the coroutine
+    `during()` returns) while holding its stream; returns the ledger and the posting time."""
     ledger = Ledger()
     limits = httpx.Limits(max_connections=2 * len(sessions) + 20, max_keepalive_connections=None)
     timeout = httpx.Timeout(30.0, read=60.0)
@@ -337,12 +340,12 @@ async def live_load(
             asyncio.create_task(post_loop(posts, s, ledger, stop_posts, retry_seconds))
             for s in sessions
         ]
-        extra = asyncio.create_task(during(stop_posts)) if during else None
-        await asyncio.sleep(seconds)
+        if during is None:
+            await asyncio.sleep(seconds)
+        else:
+            await during()  # a killer: the load runs until it has done its work
         stop_posts.set()
         await asyncio.gather(*posters)
-        if extra is not None:
-            await extra
         took = time.perf_counter() - began
         await asyncio.sleep(grace)  # the last posts reach the streams
         stop_streams.set()

@@ -14,7 +14,7 @@ against the database (lost and duplicated events). Then capacity: 16 closed loop
 as fast as they are answered, to our server and to the floor (bench/floor_app.py: the same
 single-row insert on the same database, nothing else), in alternating rounds;
 floor_ratio = our posts per second / the floor's. PostgreSQL comes from
-TABLEWORK_TEST_DATABASE_URL (a schema of its own, dropped afterwards). Run it niced:
+TABLEWORK_TEST_DATABASE_URL's server (a database of its own, dropped afterwards). Run it niced:
 `nice -n 10 .venv/bin/python bench/run.py --quick`.
 """
 
@@ -51,6 +51,7 @@ from loadlib import (
 )
 
 CAPACITY_LOOPS = 16
+CONFIGS = [("sqlite", 1), ("postgresql", 1), ("postgresql", 2)]
 DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN = "<!-- bench/run.py: begin (generated; rerun to refresh) -->"
 END = "<!-- bench/run.py: end -->"
@@ -229,6 +230,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print every figure as JSON")
     parser.add_argument("--seconds", type=float, help="posting time per level")
     parser.add_argument("--no-doc", action="store_true", help="full mode: do not write docs")
+    parser.add_argument("--only", nargs="*", help="full mode: e.g. sqlite:1 postgresql:2")
+    parser.add_argument("--levels", default="50,200,500", help="full mode: live sessions")
     options = parser.parse_args()
     started = datetime.now(UTC)
     began = time.perf_counter()
@@ -254,10 +257,10 @@ def main() -> None:
         }
         print(json.dumps(quick, indent=None if options.json else 2))
         return
+    chosen = [c for c in CONFIGS if not options.only or f"{c[0]}:{c[1]}" in options.only]
+    levels = [int(n) for n in options.levels.split(",")]
     results = [
-        run_config("sqlite", 1, [50, 200, 500], options.seconds or 30, 2, 8),
-        run_config("postgresql", 1, [50, 200, 500], options.seconds or 30, 2, 8),
-        run_config("postgresql", 2, [50, 200, 500], options.seconds or 30, 2, 8),
+        run_config(kind, workers, levels, options.seconds or 30, 2, 8) for kind, workers in chosen
     ]
     took = time.perf_counter() - began
     if options.json:
