@@ -10,8 +10,9 @@ a 5xx while the database is away) is retried with the same key until it is ackno
 must then match the database exactly: every key stored once, at the seq the server
 answered, none missing, none doubled, nothing stored that was never acknowledged.
 
-Server kills: the whole `tablework serve` process group gets SIGKILL after a random 1 to
-4 s of load; `tablework db check` runs on the database before the server is started again.
+Server kills: once the (re)started server has acknowledged posts again, the whole
+`tablework serve` process group gets SIGKILL at a random moment (0 to 2 s later);
+`tablework db check` runs on the database before the server is started again.
 PostgreSQL restarts: `pg_ctl restart -m immediate` (no shutdown checkpoint: crash
 recovery at start) of a throwaway cluster this script creates on a free port as the
 `postgres` user, so the shared server other people's tests use is never restarted;
@@ -39,6 +40,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from loadlib import (
+    Ledger,
     Server,
     audit_ledger,
     database,
@@ -89,9 +91,17 @@ def server_kills(kind: str, kills: int, sessions: int) -> dict[str, Any]:
         try:
             ids = asyncio.run(start_sessions(server.base, token, sessions, clients=2))
 
+            ledger = Ledger()
+
             async def killer() -> None:
                 for _ in range(kills):
-                    await asyncio.sleep(random.uniform(1.0, 4.0))
+                    # Kill while posts are in flight: once the restarted server is answering
+                    # (some posts acknowledged since the last kill), at a random moment.
+                    target = len(ledger.acked) + sessions // 2
+                    deadline = time.monotonic() + 120
+                    while len(ledger.acked) < target and time.monotonic() < deadline:
+                        await asyncio.sleep(0.05)
+                    await asyncio.sleep(random.uniform(0.0, 2.0))
                     down = time.perf_counter()
                     await asyncio.to_thread(server.kill)
                     checks.append(await asyncio.to_thread(db_check, url, key_file))
@@ -100,8 +110,17 @@ def server_kills(kind: str, kills: int, sessions: int) -> dict[str, Any]:
                     print(f"kill {len(checks)}: db check {checks[-1]}", file=sys.stderr)
                 await asyncio.sleep(2.0)  # some load after the last restart
 
-            ledger, took = asyncio.run(
-                live_load(server.base, token, ids, 0, retry_seconds=120, grace=5, during=killer)
+            _, took = asyncio.run(
+                live_load(
+                    server.base,
+                    token,
+                    ids,
+                    0,
+                    retry_seconds=120,
+                    grace=5,
+                    during=killer,
+                    ledger=ledger,
+                )
             )
         finally:
             server.stop()

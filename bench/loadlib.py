@@ -195,6 +195,7 @@ class Ledger:
     latencies_ms: list[float] = field(default_factory=list)
     statuses: dict[str, int] = field(default_factory=dict)
     retries: int = 0
+    sessions: list[str] = field(default_factory=list)
 
     def count(self, status: str) -> None:
         self.statuses[status] = self.statuses.get(status, 0) + 1
@@ -316,10 +317,12 @@ async def live_load(
     retry_seconds: float = 30.0,
     grace: float = 3.0,
     during: Any = None,
+    ledger: Ledger | None = None,
 ) -> tuple[Ledger, float]:
     """Every session posts about once a second for `seconds` (or until the coroutine
     `during()` returns) while holding its stream; returns the ledger and the posting time."""
-    ledger = Ledger()
+    ledger = ledger or Ledger()
+    ledger.sessions = list(sessions)
     limits = httpx.Limits(max_connections=2 * len(sessions) + 20, max_keepalive_connections=None)
     timeout = httpx.Timeout(30.0, read=60.0)
     async with (
@@ -367,8 +370,10 @@ def audit_ledger(url: str, ledger: Ledger) -> dict[str, int]:
         ).all()
     engine.dispose()
     stored: dict[str, list[tuple[str, int]]] = {}
+    mine = set(ledger.sessions)
     for session_id, seq, key in rows:
-        stored.setdefault(key, []).append((session_id, seq))
+        if session_id in mine:  # earlier runs on the same database are not this ledger's
+            stored.setdefault(key, []).append((session_id, seq))
     lost = sum(1 for key, at in ledger.acked.items() if stored.get(key) != [at])
     duplicated = sum(len(found) - 1 for found in stored.values() if len(found) > 1)
     unacknowledged = sum(1 for key in stored if key not in ledger.acked)
