@@ -15,8 +15,9 @@
 3. The cross-therapist sweep: every route about a record, with ids of alice's records,
    called by bob (same clinic, not assigned) and charlie (another clinic): each must
    answer 404 (never 2xx, never 5xx); the owner must reach them.
-4. A burst of logins: 200 wrong passwords for one account and 50 for accounts that do not
-   exist, 20 at a time, then the right password (which must now be throttled, 429).
+4. A burst of logins (run before the fuzzer, whose failed logins throttle the address):
+   200 wrong passwords for one account and 50 for accounts that do not exist, 20 at a
+   time, then the right password (which must now be throttled, 429).
 Target: 0 answers of 500 or more, and no traceback in the server's log.
 """
 
@@ -121,7 +122,8 @@ def fuzz(
         "--report", "har", "--report-har-path", str(har), "--no-color",
     ]  # fmt: skip
     began = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    # In the temporary folder: schemathesis keeps its example database in the working folder.
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=folder)
     took = time.perf_counter() - began
     statuses: Counter[int] = Counter()
     operations: set[str] = set()
@@ -369,11 +371,13 @@ def main() -> None:
             print(f"hostile: {found['hostile_bodies']}", file=sys.stderr)
             found["access_sweep"] = sweep(server.base, people, ids)
             print(f"sweep: {found['access_sweep']}", file=sys.stderr)
+            # The burst before the fuzzer: its failed logins would throttle this address.
+            found["login_burst"] = asyncio.run(login_burst(server.base))
+            print(f"logins: {found['login_burst']}", file=sys.stderr)
             found["fuzz"] = fuzz(
                 server.base, people["alice"], ids, folder, options.max_examples, options.max_time
             )
             print(f"fuzz: {found['fuzz']}", file=sys.stderr)
-            found["login_burst"] = asyncio.run(login_burst(server.base))
             alive = httpx.get(f"{server.base}/healthz").status_code
         text = log.read_text()
         found["server_tracebacks"] = text.count("Traceback")
