@@ -11,10 +11,10 @@ server's own CPU time per call beside it (user + system of the server process, r
 - a client's history: GET /api/clients/{id} (a 10-session client, and the 200-session one)
 - the clinic's outcomes: GET /api/outcomes (the owner sees every client)
 - a client's FHIR export: GET /api/clients/{id}/fhir (10 sessions, and 200)
-- the client search: GET /api/clients?q=... (a fragment matching a handful of names)
+- the client search: GET /api/clients?q=... (one invented client's name)
 The growth ratio is the figure at the largest size over the figure at the smallest.
-Databases live under --folder (kept for reruns); PostgreSQL uses a database of its own on
-TABLEWORK_TEST_DATABASE_URL's server, dropped at the end.
+The SQLite file stays in --folder (remove it before a rerun); PostgreSQL uses a database
+of its own on TABLEWORK_TEST_DATABASE_URL's server, dropped at the end.
 """
 
 from __future__ import annotations
