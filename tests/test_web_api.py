@@ -200,3 +200,39 @@ def test_an_overdue_check_in_shows_at_the_servers_clock(store: Store, tmp_path: 
         later = built.http.get(path, headers=built.auth("alice")).json()
         assert later["guidance"]["action"] == "check_in_now"
         assert later["last_seq"] == 3
+
+
+def test_outcomes_cover_only_the_callers_clients_in_a_fixed_number_of_queries(
+    clinic: Clinic,
+) -> None:
+    from statement_count import statements
+
+    for who in ("alice", "alice", "bob"):
+        client_id = clinic.add_client(who)
+        clinic.add_intake(who, client_id)
+        session_id = clinic.start_session(who, client_id)
+        clinic.post(who, session_id, {"type": "session_ended", "pain_after": 2})
+    alices = clinic.http.get("/api/outcomes", headers=clinic.auth("alice")).json()
+    assert len(alices["sessions"]) == 2
+    everyone = clinic.http.get("/api/outcomes", headers=clinic.auth("olivia")).json()
+    assert len(everyone["sessions"]) == 3
+    rates = clinic.http.get("/api/outcomes?sessions=false", headers=clinic.auth("olivia")).json()
+    assert rates.keys() == {"protocols"}
+    assert rates["protocols"] == everyone["protocols"]
+    with statements(clinic.store.engine) as few:
+        clinic.http.get("/api/outcomes", headers=clinic.auth("olivia"))
+    for _ in range(3):
+        session_id = _session(clinic)
+        clinic.post("alice", session_id, {"type": "session_ended", "pain_after": 1})
+    with statements(clinic.store.engine) as more:
+        clinic.http.get("/api/outcomes", headers=clinic.auth("olivia"))
+    # Reads are a fixed number of queries; what grows is the audit trail: one row (and its
+    # chain link) per client the listing names.
+    assert len(_reads(more)) == len(_reads(few))
+    with statements(clinic.store.engine) as figure:
+        clinic.http.get("/api/outcomes?sessions=false", headers=clinic.auth("olivia"))
+    assert sum("INSERT INTO audit" in s for s in figure) == 1
+
+
+def _reads(seen: list[str]) -> list[str]:
+    return [s for s in seen if "audit" not in s and "chain_links" not in s]

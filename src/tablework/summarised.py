@@ -6,10 +6,13 @@ must not grow with a session's length, nor import the document builders.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 
 from tablework.outcomes import SessionOutcome, Tally
 from tablework.store.repo import Store
+from tablework.store.summaries import summary_from_row
 from tablework.store.tables import session_summaries
 
 _TALLY = select(
@@ -22,21 +25,44 @@ _TALLY = select(
 
 def client_outcomes(store: Store, client_id: str | None = None) -> list[SessionOutcome]:
     """Outcomes of every session (of one client, or all), oldest first."""
-    return [
-        SessionOutcome(
-            session_id=summary.session_id,
-            client_id=summary.client_id,
-            protocol=summary.protocol,
-            session_index=summary.session_index,
-            started_at=summary.started_at.isoformat(),
-            pain_before=summary.pain_before,
-            pain_after=summary.pain_after,
-            responder=summary.responder if summary.ended else None,
-            psfs_mean=summary.psfs_mean,
-            complete=summary.ended,
-        )
-        for summary in store.summaries(client_id)
-    ]
+    return [_outcome(summary) for summary in store.summaries(client_id)]
+
+
+def outcomes_within(store: Store, client_ids: Any) -> list[SessionOutcome]:
+    """Outcomes of the sessions of the clients `client_ids` selects (a SELECT of ids, such
+    as the caller's visible clients), oldest first: one query however many clients."""
+    query = (
+        select(session_summaries)
+        .where(session_summaries.c.client_id.in_(client_ids))
+        .order_by(session_summaries.c.started_at, session_summaries.c.session_id)
+    )
+    with store.engine.connect() as conn:
+        return [_outcome(summary_from_row(row)) for row in conn.execute(query)]
+
+
+def tallies_within(store: Store, client_ids: Any) -> list[Tally]:
+    """`outcome_tallies` over the sessions of the clients `client_ids` selects."""
+    query = _TALLY.where(session_summaries.c.client_id.in_(client_ids))
+    with store.engine.connect() as conn:
+        return [
+            Tally(protocol, bool(ended), None if responder is None else bool(responder), count)
+            for protocol, ended, responder, count in conn.execute(query)
+        ]
+
+
+def _outcome(summary: Any) -> SessionOutcome:
+    return SessionOutcome(
+        session_id=summary.session_id,
+        client_id=summary.client_id,
+        protocol=summary.protocol,
+        session_index=summary.session_index,
+        started_at=summary.started_at.isoformat(),
+        pain_before=summary.pain_before,
+        pain_after=summary.pain_after,
+        responder=summary.responder if summary.ended else None,
+        psfs_mean=summary.psfs_mean,
+        complete=summary.ended,
+    )
 
 
 def outcome_tallies(store: Store) -> list[Tally]:

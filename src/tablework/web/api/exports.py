@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from tablework import charting
 from tablework.exports.pdf_layout import Clinic
@@ -88,22 +89,43 @@ def follow_ups(
     responses={401: {}, 200: {"content": {"text/csv": {}, "application/json": {}}}},
 )
 def outcomes(
-    caller: Caller, store: AuditedStore, trail: Trail, format: OutcomeFormat = OutcomeFormat.json
+    caller: Caller,
+    store: AuditedStore,
+    trail: Trail,
+    format: OutcomeFormat = OutcomeFormat.json,
+    sessions: Annotated[
+        bool, Query(description="With json: list every session too (false: the rates only).")
+    ] = True,
 ) -> Response:
-    """Responder rates (json) or per-session outcomes (csv) over the caller's clients."""
-    from tablework.cli.export import _by_protocol_id, _csv, _session_json
-    from tablework.outcomes import responder_rates
+    """Responder rates (json) or per-session outcomes (csv) over the caller's clients.
 
-    sessions = []
-    for client in access.clients_for(store, caller):
-        trail.add("outcomes", client.id)
-        sessions.extend(charting.client_outcomes(store, client.id))
+    Read from the session summaries in one query whatever the number of clients. The rates
+    alone (`?sessions=false`) are counted by the database and name no client, so they
+    leave one audit row for the clinic; a listing of sessions leaves one per client."""
+    from tablework.cli.export import _by_protocol_id, _csv, _session_json
+    from tablework.outcomes import responder_rates, tallied_rates
+    from tablework.summarised import outcomes_within, tallies_within
+
+    visible = access.visible_client_ids(caller)
+    if format is OutcomeFormat.json and not sessions:
+        trail.add("outcomes", f"clinic:{caller.clinic}"[:64])
+        tallies = [
+            replace(t, protocol=t.protocol.split("@")[0]) for t in tallies_within(store, visible)
+        ]
+        rates = tallied_rates(tallies)
+        return Response(
+            json.dumps({"protocols": [rate.__dict__ for rate in rates]}),
+            media_type="application/json",
+        )
+    found = outcomes_within(store, visible)
+    for client_id in dict.fromkeys(outcome.client_id for outcome in found):
+        trail.add("outcomes", client_id)
     if format is OutcomeFormat.csv:
-        return Response(_csv(sessions), media_type="text/csv")
-    rates = responder_rates([_by_protocol_id(s) for s in sessions])
+        return Response(_csv(found), media_type="text/csv")
+    rates = responder_rates([_by_protocol_id(s) for s in found])
     document = {
         "protocols": [rate.__dict__ for rate in rates],
-        "sessions": [_session_json(s) for s in sessions],
+        "sessions": [_session_json(s) for s in found],
     }
     return Response(json.dumps(document), media_type="application/json")
 
