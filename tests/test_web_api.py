@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tablework.store.repo import Store
-from web_helpers import EMERGENCY, Clinic, build_clinic, clinic
+from web_helpers import EMERGENCY, PROCEED, Clinic, build_clinic, clinic
 
 __all__ = ["clinic"]
 
@@ -53,9 +53,23 @@ def test_start_is_refused_while_screening_blocks(clinic: Clinic) -> None:
     )
     assert refused.status_code == 409
     assert refused.json()["disposition"] == "emergency"
+    clearance = {"by": "Dr Invented, GP", "reason": "seen"}
+    still = clinic.http.post(
+        "/api/sessions",
+        json={"client_id": client_id, "clearance": clearance},
+        headers=clinic.auth("alice"),
+    )
+    assert still.status_code == 409  # an emergency is not cleared on the spot (CLINICAL.md 2)
+    assert "same-day emergency care" in still.json()["detail"]
+    urgent = {"answers": {**PROCEED["answers"], "long_term_steroids": True}}
+    clinic.add_intake("alice", client_id, urgent)
+    refused = clinic.http.post(
+        "/api/sessions", json={"client_id": client_id}, headers=clinic.auth("alice")
+    )
+    assert refused.json()["disposition"] == "urgent_referral"
     cleared = clinic.http.post(
         "/api/sessions",
-        json={"client_id": client_id, "clearance": {"by": "Dr Invented, GP", "reason": "seen"}},
+        json={"client_id": client_id, "clearance": clearance},
         headers=clinic.auth("alice"),
     )
     assert cleared.status_code == 201

@@ -161,10 +161,10 @@ def test_an_emergency_intake_blocks_the_start_and_shows_the_advice(clinic: Clini
     assert "Send the client to emergency care now" in shown
     assert "Read to the client:" in shown
     assert ">Start session</button>" not in shown
-    assert "Start with documented clearance" in shown
+    assert "Start with documented clearance" not in shown  # an emergency is not cleared here
     refused = http.post(f"/clients/{client_id}/sessions", data={"csrf_token": csrf}, headers=HTML)
     assert refused.status_code == 409
-    assert "the screening blocks a session" in refused.text
+    assert "same-day emergency care" in refused.text
     assert clinic.store.sessions(client_id) == []
 
 
@@ -183,9 +183,25 @@ def test_a_clean_intake_allows_the_start_and_opens_the_session_screen(clinic: Cl
     assert opening.pain_before == PROCEED["answers"]["pain_now"]  # type: ignore[union-attr]
 
 
-def test_a_documented_clearance_starts_a_blocked_session_and_is_kept(clinic: Clinic) -> None:
+def test_an_emergency_offers_no_clearance_and_refuses_one(clinic: Clinic) -> None:
     client_id = clinic.add_client("alice")
     clinic.add_intake("alice", client_id, EMERGENCY)
+    http, csrf = browser(clinic, "alice")
+    page = http.get(f"/clients/{client_id}", headers=HTML).text
+    assert "Start with documented clearance" not in page
+    assert "Start session" not in page
+    clearance = {"cleared_by": "Dr Invented, GP", "clearance_reason": "Assessed today: cleared"}
+    refused = http.post(
+        f"/clients/{client_id}/sessions", data={"csrf_token": csrf, **clearance}, headers=HTML
+    )
+    assert refused.status_code == 409 and clinic.store.sessions(client_id) == []
+
+
+def test_a_documented_clearance_starts_a_blocked_session_and_is_kept(clinic: Clinic) -> None:
+    client_id = clinic.add_client("alice")
+    clinic.add_intake(
+        "alice", client_id, {"answers": {**PROCEED["answers"], "long_term_steroids": True}}
+    )
     http, csrf = browser(clinic, "alice")
     clearance = {"cleared_by": "Dr Invented, GP", "clearance_reason": "Assessed today: cleared"}
     started = http.post(

@@ -187,7 +187,18 @@ def latest_intake(store: Store, client_id: str, intake_id: str | None) -> Stored
 
 
 def check_admission(intake: StoredIntake | None, clearance: ClearanceIn | None) -> None:
-    """409 while the intake's screening blocks a session and no clearance is given."""
+    """409 while the intake's screening blocks a session and no clearance is given.
+
+    An emergency (CLINICAL.md 2: no session; same-day emergency care) is not lifted by a
+    clearance typed in here: once a clinician has assessed the client, a new intake
+    records what is true now."""
+    if intake is not None and intake.screening.get("disposition") == "emergency":
+        raise Refused(
+            409,
+            "an emergency screening cannot be cleared here: the client needs same-day "
+            "emergency care; after a clinician has assessed them, take a new intake",
+            disposition="emergency",
+        )
     if clearance is not None:
         return
     if intake is None:
