@@ -194,3 +194,24 @@ def test_a_pain_rating_alone_does_not_answer_the_pressure_check_in_nor_lift_a_st
 def test_a_check_in_with_neither_pressure_nor_pain_is_refused() -> None:
     with pytest.raises(EventError, match="pressure answer, a pain rating"):
         parse_event({"type": "check_in", "at": 5})
+
+
+def test_a_session_ended_early_for_rising_pain_but_lower_after_says_so_honestly() -> None:
+    # Pain rose twice during the work (the session must end), yet was lower at the end
+    # than at the start: the handout must not say it ended higher.
+    events = [
+        work(20, "gluteals-left"),
+        check(50, pain=9),
+        check(80, "good", pain=7),
+        work(90, "gluteals-right"),
+        check(120, pain=9),
+        {"type": "session_ended", "at": 600, "pain_after": 5},
+    ]
+    result = simulate(session(events, pain_before=7))
+    record = build(result.protocol, [result.opening_event, *(s.event for s in result.steps)])
+    plan = plan_care(record, onset_days=2)
+    assert record.state.ending == "pain" and plan.rest and not plan.adverse
+    handout = compose(plan).as_text()
+    assert "higher at the end" not in handout
+    assert "rose during the session" in handout
+    assert "worse after" not in plan.summary()

@@ -87,7 +87,12 @@ class CarePlan:
         if self.referral_only:
             return "Referral only: no further sessions or home care until the client is assessed."
         if self.follow_up_days is None:
-            return "Rest and review before another session: pain was worse after this one."
+            why = (
+                "pain was worse after this one"
+                if self.adverse
+                else "pain rose during this one, so it ended early"
+            )
+            return f"Rest and review before another session: {why}."
         return f"Follow-up in about {self.follow_up_days} days."
 
     def hold_seconds(self, exercise: Exercise) -> tuple[int, int]:

@@ -115,8 +115,13 @@ def _home_care(plan: CarePlan) -> tuple[Section, ...]:
                     Item(
                         "",
                         (
-                            "Your pain was higher at the end of the session. Rest today and "
-                            "keep gently moving; no new stretches for now.",
+                            (
+                                "Your pain was higher at the end of the session than at the "
+                                "start."
+                                if plan.adverse
+                                else "Your pain rose during the session, so we stopped early."
+                            )
+                            + " Rest today and keep gently moving; no new stretches for now.",
                             "See a doctor if it keeps getting worse, or at once if you notice "
                             "any of the signs under 'When to get help'.",
                         ),
