@@ -147,3 +147,17 @@ def _remote_url(page: Any) -> str:
     url = str(link.get_attribute("href"))
     page.locator("#remote-dialog").get_by_role("button", name="Close").click()
     return url
+
+
+def test_the_chart_turns_to_the_front_and_back(tablet: Any, live: Live) -> None:
+    session_id = started_session(live)
+    page = tablet.new_page()
+    log_in(page, "alice")
+    page.goto(f"/sessions/{session_id}")
+    assert page.locator("#chart-back").is_visible()
+    page.get_by_role("button", name="Show front").click()
+    assert page.locator("#chart-front").is_visible()
+    assert not page.locator("#chart-back").is_visible()
+    assert page.locator("svg [data-area='hip-flexors-left']").is_visible()
+    page.keyboard.press("f")
+    assert page.locator("#chart-back").is_visible()

@@ -116,8 +116,7 @@ def _home_care(plan: CarePlan) -> tuple[Section, ...]:
                         "",
                         (
                             (
-                                "Your pain was higher at the end of the session than at the "
-                                "start."
+                                "Your pain was higher at the end of the session than at the start."
                                 if plan.adverse
                                 else "Your pain rose during the session, so we stopped early."
                             )

@@ -113,6 +113,7 @@ def remote_link(
         "remote_link.html",
         viewer,
         url=url,
+        local_only=request.url.hostname in ("127.0.0.1", "localhost", "::1"),
         qr=_qr_svg(url),
         expires_at=issued.expires_at.astimezone(server.settings.zone).strftime("%H:%M"),
     )

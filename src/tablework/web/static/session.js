@@ -235,7 +235,7 @@
       view = message.view;
       viewSeq = message.seq;
     }
-    logEvent(message.event, message.actor);
+    logEvent(message.event, message.actor, message.guidance.action === "refused");
     if (fresh) setGuidance(message.guidance, message.seq);
     else drawAll();
     announce(message);
@@ -320,6 +320,7 @@
       return "Ask the client (answers on the right)";
     }
     if (guidance.action === "continue") return "Keep going";
+    if (guidance.action === "stop_area") return "Area stopped: tap the next area on the chart";
     return "Nothing to do yet";
   }
   // What "Do this" sends for the current guidance, or null.
@@ -405,13 +406,14 @@
   }
   let flipped = null;
   function showSide(side) {
-    $("chart-back").hidden = side !== "back";
-    $("chart-front").hidden = side !== "front";
+    // An SVG element has no `hidden` property: set the attribute itself.
+    $("chart-back").toggleAttribute("hidden", side !== "back");
+    $("chart-front").toggleAttribute("hidden", side !== "front");
     $("chart-title").textContent = side === "back" ? "Back of the body" : "Front of the body";
     $("flip").textContent = side === "back" ? "Show front" : "Show back";
   }
   function flip() {
-    const side = $("chart-back").hidden ? "back" : "front";
+    const side = $("chart-back").hasAttribute("hidden") ? "back" : "front";
     flipped = side;
     showSide(side);
   }
@@ -440,6 +442,7 @@
     $("limits").hidden = limits.length === 0;
     $("limits-text").textContent = limits.join(" · ");
     if (view.ended) {
+      $("problem").hidden = true;
       document.querySelectorAll(".answers button, .hands button, .hands input, .hands select, #do")
         .forEach((el) => (el.disabled = true));
       $("g-action").textContent = "Session ended";
@@ -495,9 +498,11 @@
       default: return event.type;
     }
   }
-  function logEvent(event, actor) {
+  function logEvent(event, actor, refused) {
     const li = document.createElement("li");
-    li.textContent = eventText(event) + " ";
+    const attempt = refused && (event.type === "work_started" || event.type === "positioned");
+    li.textContent = (attempt ? "Refused, not done: " : "") + eventText(event) + " ";
+    if (attempt) li.className = "refused";
     if (actor === "remote" || actor === "voice") {
       const who = document.createElement("span");
       who.className = "who";
@@ -694,6 +699,7 @@
 
   function shortcut(e) {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if ($("remote-dialog").open) return; // the dialog has the keys (Escape closes it)
     const target = e.target;
     const typing = target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
     if (typing) return;
