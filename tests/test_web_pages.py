@@ -356,3 +356,15 @@ def test_the_owner_adds_and_deactivates_accounts(clinic: Clinic) -> None:
         f"/settings/users/{me.id}/deactivate", data={"csrf_token": csrf}, headers=HTML
     )
     assert itself.status_code == 422
+
+
+def test_a_half_filled_function_scale_does_not_hide_a_red_flag(clinic: Clinic) -> None:
+    client_id = clinic.add_client("alice")
+    http, csrf = browser(clinic, "alice")
+    path = f"/clients/{client_id}/intake/preview"
+    form = {**form_of(EMERGENCY), "psfs_activity_1": "Tying shoes", "psfs_score_1": "4"}
+    form = {k: v for k, v in form.items() if not k.startswith("psfs_") or k.endswith("_1")}
+    answer = http.post(path, data={"csrf_token": csrf, **form})
+    assert 'data-disposition="emergency"' in answer.text
+    assert "No session can start" in answer.text
+    assert "3 to 5 activities" in answer.text

@@ -103,10 +103,26 @@ def _form_page(
 def _screened(values: dict[str, str]) -> dict[str, Any]:
     """The live screening of a form's values, or what keeps them from being screened."""
     intake, problems = intake_from_form(values)
-    if problems:
-        return {"screening": None, "preview_problems": problems}
+    if not problems:
+        try:
+            _answers, result = screened(intake)
+        except Refused as refused:
+            problems = refused.detail.split("; ")
+        else:
+            return {"screening": screening_view(result.as_json()), "preview_problems": []}
+    # A slip in the function scale (PSFS) must not hide a red flag: screen the safety
+    # answers without it, and list what to fix beside the result.
+    problems = [_plain(problem) for problem in problems]
+    answers = {k: v for k, v in intake.get("answers", {}).items() if k != "psfs"}
     try:
-        _answers, result = screened(intake)
-    except Refused as refused:
-        return {"screening": None, "preview_problems": refused.detail.split("; ")}
-    return {"screening": screening_view(result.as_json()), "preview_problems": []}
+        _answers, result = screened({**intake, "answers": answers})
+    except Refused:
+        return {"screening": None, "preview_problems": problems}
+    return {"screening": screening_view(result.as_json()), "preview_problems": problems}
+
+
+def _plain(problem: str) -> str:
+    """The function scale's rule in words, instead of the validator's."""
+    if problem.startswith("psfs") and "items" in problem:
+        return "function scale (PSFS): give 3 to 5 activities, each with a score 0-10, or none"
+    return problem
