@@ -219,7 +219,9 @@ def check_admission(intake: StoredIntake | None, clearance: ClearanceIn | None) 
 def _clearance(store: Store, given: ClearanceIn | None) -> Clearance | None:
     if given is None:
         return None
-    return Clearance(by=given.by, when=store.clock().isoformat()[:40], note=given.reason)
+    return Clearance(
+        by=given.by, when=store.clock().strftime("%Y-%m-%d %H:%M UTC"), note=given.reason
+    )
 
 
 def _pain_now(intake: StoredIntake | None) -> int | None:

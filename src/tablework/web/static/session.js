@@ -299,7 +299,7 @@
       ...(guidance.reasons || []).map((r) => {
         const li = document.createElement("li");
         const point = document.createElement("b");
-        point.textContent = r.point;
+        point.textContent = pointLabel(r.point);
         li.append(point, " ", r.text);
         return li;
       }),
@@ -313,6 +313,13 @@
       "asking",
       guidance.action === "check_in_now" || guidance.action === "pause",
     );
+  }
+  // Protocol points (P1-P16) as they are; the engine's other sources in plain words.
+  function pointLabel(point) {
+    if (/^P\d+$/.test(point)) return point;
+    if (point.startsWith("screening")) return "Screening";
+    if (point === "clearance") return "Clearance";
+    return point.charAt(0).toUpperCase() + point.slice(1).replace(/[_:-]/g, " ");
   }
   function waitingLabel() {
     if (view.ended) return "Session ended";
