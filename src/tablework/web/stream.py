@@ -78,9 +78,16 @@ async def _messages(
 
 
 def _state_at(store: Store, session: SessionRow, seq: int) -> State | None:
-    """The session's state after event `seq` (None before its first event)."""
+    """The session's state after event `seq` (None before its first event): the live-state
+    cache's when it holds exactly that seq (a screen resuming where it stands, the usual
+    case), else a replay of the events up to it."""
     if seq <= 0:
         return None
+    from tablework import recorder
+
+    cached_seq, cached = recorder.current(store, session.id)
+    if cached_seq == seq:
+        return cached
     events = [s.event for s in store.events(session.id)[:seq]]
     return replay(get(session.protocol), events)
 
