@@ -115,6 +115,35 @@ def test_a_reload_draws_the_same_screen(tablet: Any, live: Live) -> None:
     )
 
 
+def below_the_fold(page: Any, controls: tuple[str, ...]) -> list[str]:
+    height = page.viewport_size["height"]
+    boxes = {control: page.locator(control).bounding_box() for control in controls}
+    return [c for c, box in boxes.items() if box is None or box["y"] + box["height"] > height]
+
+
+def test_the_frequent_controls_fit_a_landscape_tablet_without_scrolling(
+    tablet: Any, live: Live
+) -> None:
+    # Seen in the walkthrough: at 1280x800 the level and stop-area controls sat below the
+    # fold, under the body chart's row, so a therapist had to scroll with oily hands.
+    session_id = started_session(live)
+    page = tablet.new_page()
+    log_in(page, "alice")
+    page.goto(f"/sessions/{session_id}")
+    wait_seq(page, 1)
+    answers = ("#do", "[data-pressure=lighter]", "[data-pressure=stop]", "#tight")
+    assert below_the_fold(page, answers) == []
+    with api(live, "alice") as http:
+        events = f"/api/sessions/{session_id}/events"
+        placed = {"type": "positioned", "position": "prone", "supports": ["hip_pillow_asis"]}
+        http.post(events, json={**placed, "client_adjusted": True}).raise_for_status()
+        work = {"type": "work_started", "area": "gluteals-right", "technique": "still-hold"}
+        http.post(events, json={**work, "level": 1}).raise_for_status()
+    wait_seq(page, 3)
+    hands = ("#level-down", "#level-up", "#stop-area")
+    assert below_the_fold(page, answers + hands) == []
+
+
 def test_screening_limits_show_from_the_start(tablet: Any, live: Live) -> None:
     from web_helpers import PROCEED
 
