@@ -144,6 +144,31 @@ def test_the_frequent_controls_fit_a_landscape_tablet_without_scrolling(
     assert below_the_fold(page, answers + hands) == []
 
 
+def test_a_reloaded_log_marks_refused_attempts(tablet: Any, live: Live) -> None:
+    # Seen in the walkthrough: a refused tap showed as refused while live, but the log
+    # drawn from /events after a reload listed it as if the work had started.
+    session_id = started_session(live)
+    with api(live, "alice") as http:
+        events = f"/api/sessions/{session_id}/events"
+        placed = {"type": "positioned", "position": "prone", "supports": ["hip_pillow_asis"]}
+        work = {"type": "work_started", "area": "gluteals-left", "technique": "still-hold"}
+        for event in (
+            {**placed, "client_adjusted": True},
+            {**work, "level": 1},
+            {"type": "tightening_observed", "area": "gluteals-left"},
+            {**work, "level": 1},
+        ):
+            http.post(events, json=event).raise_for_status()
+    page = tablet.new_page()
+    log_in(page, "alice")
+    page.goto(f"/sessions/{session_id}")
+    refused = page.locator("#log li.refused")
+    refused.wait_for()
+    assert refused.count() == 1
+    assert refused.inner_text().startswith("Refused, not done")
+    assert page.locator("#log li").count() == 5  # started, placed, work, tightened, refused
+
+
 def test_screening_limits_show_from_the_start(tablet: Any, live: Live) -> None:
     from web_helpers import PROCEED
 

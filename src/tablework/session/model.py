@@ -92,6 +92,8 @@ class Refusal:
     technique: str | None = None
     level: int | None = None
     position: str | None = None
+    seq: int = 0
+    """The stored seq of the refused event (set by the fold)."""
 
 
 @dataclass(frozen=True, slots=True)

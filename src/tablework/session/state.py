@@ -9,6 +9,7 @@ until the client answers again, and pain that keeps rising marks the session for
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from tablework.conditions import evaluate
@@ -190,6 +191,7 @@ def _set_progress(new: State, area: str, progress: Progress) -> None:
 
 
 def _refuse(new: State, refusal: Refusal) -> None:
+    refusal = replace(refusal, seq=new.seq)
     new.refusal = refusal
     new.refusals = new.refusals.append(refusal)
 

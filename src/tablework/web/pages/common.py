@@ -27,7 +27,7 @@ from tablework.web.errors import Refused
 
 HERE = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.globals["static_version"] = "4"
+templates.env.globals["static_version"] = "5"
 
 
 class LoginNeeded(Exception):

@@ -74,6 +74,9 @@ def session_screen(
         "guidance": guidance,
         "view": view(state),
         "chart": chart(protocol),
+        # The refused attempts, so the log drawn from /events can mark them as the stream
+        # does (a refused event is stored like any other; only the fold knows).
+        "refused_seqs": [refusal.seq for refusal in state.refusals],
     }
     return render(
         request,

@@ -525,7 +525,11 @@
       const answer = await fetch(`/api/sessions/${sid}/events`, { credentials: "same-origin" });
       if (!answer.ok) return;
       const events = await answer.json();
-      events.filter((e) => e.seq <= boot.last_seq).slice(-60).forEach((e) => logEvent(e.event, e.actor));
+      const refused = new Set(boot.refused_seqs || []);
+      events
+        .filter((e) => e.seq <= boot.last_seq)
+        .slice(-60)
+        .forEach((e) => logEvent(e.event, e.actor, refused.has(e.seq)));
     } catch (_) {
       /* offline at load: the log fills from the stream */
     }
