@@ -7,11 +7,14 @@ through its field's own model class (a dict under `Observation.code` is validate
 is validated once, by its field's class, and every repeat of it is handed to the models as
 that validated instance; then the whole resource (or Bundle) is validated by its model, as
 before. Nothing is skipped: every element that is written is the same data as one that
-the models validated, under the same class.
+the models validated, under the same class. The definitions a Bundle carries (each
+protocol version's PlanDefinition, the intake Questionnaire) are the same in every export,
+so a process validates each content of theirs once.
 """
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import TYPE_CHECKING, Any, get_args
 
@@ -19,6 +22,11 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     Model = type[BaseModel]
+
+DEFINITIONS = frozenset({"PlanDefinition", "Questionnaire"})
+"""Resources that every export of the same protocol or form carries unchanged."""
+_MAX_DEFINITIONS = 32
+_definitions: dict[str, Any] = {}  # validated definitions, by their JSON
 
 
 def validate_resource(resource: dict[str, Any]) -> None:
@@ -66,11 +74,24 @@ class _Elements:
         """A resource inside another one (Bundle.entry.resource, contained), validated by
         its own model, with its elements shared."""
         if isinstance(item, dict) and isinstance(item.get("resourceType"), str):
+            if item["resourceType"] in DEFINITIONS:
+                return self.definition(item)
             model = _resource_model(item)
             return model.model_validate(self.shared(item, model))
         if isinstance(item, list):
             return [self.contained(x) for x in item]
         return item
+
+    def definition(self, resource: dict[str, Any]) -> Any:
+        """A definition, validated once per process for each content it has had."""
+        content = json.dumps(resource, sort_keys=True)
+        found = _definitions.get(content)
+        if found is None:
+            if len(_definitions) >= _MAX_DEFINITIONS:
+                _definitions.clear()
+            model = _resource_model(resource)
+            found = _definitions[content] = model.model_validate(self.shared(resource, model))
+        return found
 
     def key(self, model: Model, shared: dict[str, Any]) -> tuple[Any, ...] | None:
         """What identifies the element's content: its primitives with their types, and
