@@ -48,10 +48,12 @@ class _Elements:
         fields = _element_fields(model)
         shared: dict[str, Any] = {}
         for key, item in value.items():
-            element = fields.get(key)
-            if element is None:
+            kind = fields.get(key)
+            if kind is None:
                 shared[key] = self.contained(item)
-            elif isinstance(item, list):
+                continue
+            element = kind.get_model_klass()  # imported on first use, like the models do
+            if isinstance(item, list):
                 shared[key] = [self.instance(x, element) for x in item]
             else:
                 shared[key] = self.instance(item, element)
@@ -120,12 +122,13 @@ def _resource_model(resource: dict[str, Any]) -> Model:
 
 
 @cache
-def _element_fields(model: Model) -> dict[str, Model]:
-    """The model class of each of `model`'s complex fields, by JSON name; a field that may
-    hold any resource is left out (its value names its own model)."""
+def _element_fields(model: Model) -> dict[str, Any]:
+    """The FHIR type of each of `model`'s complex fields, by JSON name (its model class
+    is imported only when a value needs it); a field that may hold any resource is left
+    out (its value names its own model)."""
     from fhir_core.types import FhirBase, FhirElementOrResourceBase
 
-    found: dict[str, Model] = {}
+    found: dict[str, Any] = {}
     for name, field in model.model_fields.items():
         for kind in _kinds(field.annotation):
             if (
@@ -133,7 +136,7 @@ def _element_fields(model: Model) -> dict[str, Model]:
                 and issubclass(kind, FhirBase)
                 and not issubclass(kind, FhirElementOrResourceBase)
             ):
-                found[field.alias or name] = kind.get_model_klass()
+                found[field.alias or name] = kind
     return found
 
 
