@@ -8,7 +8,9 @@ Without --database a scratch SQLite file is made with `tablework demo --clients 
 record key). Prints, best of --repeat, CPU (user + system) and wall seconds:
 
 - `tablework export fhir` for the 200-session client, a fresh process each run;
-- `tablework client list` on an empty SQLite file, a fresh process each run;
+- `tablework client list` on an empty SQLite file, a fresh process each run, and next to
+  it a bare Python importing only the libraries it cannot do without (Typer with the
+  pydantic adapters it parses options with, SQLAlchemy);
 - `GET /api/clients/{id}/fhir` for the 10- and 200-session clients in-process (FastAPI's
   TestClient, the clinic's owner, after one warm-up call), CPU of this whole process.
 
@@ -48,6 +50,16 @@ def command(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"tablework {' '.join(args)} failed: {done.stderr.decode()}")
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall
+
+
+def floor(modules: str) -> tuple[float, float]:
+    """CPU and wall seconds of a bare Python that imports `modules` and exits."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", f"import {modules}"], check=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall
 
 
@@ -112,6 +124,8 @@ def main() -> None:
         command(["client", "list"], empty)  # creates and migrates the empty database
         listing = [command(["client", "list"], empty) for _ in range(options.repeat)]
         report("client list, empty SQLite", listing)
+        libraries = "typer, typer._adapters, sqlalchemy, sqlite3"
+        report(f"  floor: python -c 'import {libraries}'", [floor(libraries) for _ in range(3)])
         if options.database is None:
             for size in ("200", "10"):
                 command(["demo", "--clients", "1", "--sessions", size], env)
