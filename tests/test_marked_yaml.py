@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import time
+from importlib import resources
+from typing import Any
 
 import pytest
 
@@ -127,3 +129,25 @@ def test_a_control_character_is_refused_with_its_line(char: str, code: str) -> N
 def test_a_lone_surrogate_escape_is_refused() -> None:
     with pytest.raises(YamlError, match="half a character"):
         parse('a: "\\udcff"\n')
+
+
+BUNDLED = sorted(
+    [
+        *(resources.files("tablework.protocols") / "library").iterdir(),
+        *(resources.files("tablework.screening") / "library").iterdir(),
+    ],
+    key=str,
+)
+
+
+@pytest.mark.parametrize("entry", [e for e in BUNDLED if e.name.endswith(".yaml")], ids=str)
+def test_a_bundled_file_parses_to_the_same_data_and_lines_either_way(entry: Any) -> None:
+    text = entry.read_text(encoding="utf-8")
+    plain, fast = parse(text), parse(text, bundled=True)
+    assert fast.data == plain.data
+    assert fast.lines == plain.lines
+
+
+def test_the_fast_path_keeps_the_builders_checks() -> None:
+    with pytest.raises(YamlError, match="duplicate key"):
+        parse("a: 1\na: 2\n", bundled=True)

@@ -6,10 +6,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+if TYPE_CHECKING:
+    from tablework.server_config import ServerSettings
 
 DEFAULT_RETENTION_YEARS = 7
 """How long records are kept after a client's last record before they may be erased."""
@@ -122,7 +123,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         key_file=key_file(env),
         retention_years=retention_years(env),
         sqlite_synchronous=sqlite_synchronous(env),
-        **server_settings(env).model_dump(),
+        **_server_values(env),
     )
 
 
@@ -133,20 +134,40 @@ def _clinic_name(name: str) -> str:
     return name
 
 
-class ServerSettings(BaseSettings):
-    """The server's knobs, typed and bounded: TABLEWORK_LOGIN_HOURS and so on."""
+SERVER_SETTING_NAMES = (
+    "login_hours",
+    "token_days",
+    "remote_hours",
+    "max_body_bytes",
+    "heartbeat_seconds",
+)
+"""The fields of `ServerSettings`, each read from TABLEWORK_<NAME>; `Settings` holds their
+defaults too (tests/test_settings.py checks that both agree)."""
 
-    model_config = SettingsConfigDict(env_prefix="TABLEWORK_", extra="ignore")
 
-    login_hours: int = Field(default=12, ge=1, le=24 * 14)
-    token_days: int = Field(default=30, ge=1, le=365)
-    remote_hours: int = Field(default=4, ge=1, le=24)
-    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=5 * 1024 * 1024)
-    heartbeat_seconds: int = Field(default=10, ge=1, le=15)
+def __getattr__(name: str) -> Any:
+    # `ServerSettings` stays importable from here, loaded only when asked for.
+    if name == "ServerSettings":
+        from tablework.server_config import ServerSettings
+
+        return ServerSettings
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _server_values(env: Mapping[str, str]) -> dict[str, Any]:
+    """The server settings `env` sets, checked; none set leaves `Settings`' defaults and
+    pydantic-settings unimported (most commands set none)."""
+    if not any(env.get(f"TABLEWORK_{name.upper()}", "").strip() for name in SERVER_SETTING_NAMES):
+        return {}
+    return server_settings(env).model_dump()
 
 
 def server_settings(env: Mapping[str, str]) -> ServerSettings:
     """The server's settings from `env`; SettingsError naming the first bad variable."""
+    from pydantic import ValidationError
+
+    from tablework.server_config import ServerSettings
+
     given = {
         name: env[f"TABLEWORK_{name.upper()}"].strip()
         for name in ServerSettings.model_fields

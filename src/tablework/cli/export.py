@@ -44,9 +44,14 @@ class OutcomeFormat(StrEnum):
 @app.command("fhir")
 def fhir(client: ClientOption, output: TextOutput = STDOUT) -> None:
     """Write the client's whole record as a FHIR R4 Bundle (validated)."""
+    import gc
+
     from tablework.exports.fhir_bundle import client_bundle
     from tablework.exports.fhir_record import load_record
 
+    # The process builds a whole record and its models, then exits: Python's default
+    # (a collection every 700 allocations) spent about 0.15 s of CPU on 200 sessions.
+    gc.set_threshold(50_000, 20, 20)
     store = open_store()
     record = load_record(store, _client(store, client))
     bundle = client_bundle(record, datetime.now(UTC))

@@ -26,9 +26,17 @@ _FHIR_STATUS = {"draft": "draft", "active": "active", "retired": "retired"}
 
 def plan_definition(protocol: Protocol) -> dict[str, Any]:
     """The protocol as a validated PlanDefinition resource, as JSON-ready data."""
-    from fhir.resources.R4B.plandefinition import PlanDefinition
+    from tablework.exports.fhir_validation import validate_resource
 
-    resource = {
+    resource = plan_definition_resource(protocol)
+    validate_resource(resource)
+    return resource
+
+
+def plan_definition_resource(protocol: Protocol) -> dict[str, Any]:
+    """The protocol as a PlanDefinition resource, before validation (a Bundle that carries
+    it validates it with the rest)."""
+    return {
         "resourceType": "PlanDefinition",
         "id": protocol.id,
         "url": plan_definition_url(protocol),
@@ -58,8 +66,6 @@ def plan_definition(protocol: Protocol) -> dict[str, Any]:
             _home_care_action(protocol),
         ],
     }
-    validated = PlanDefinition.model_validate(resource)
-    return dict(validated.model_dump(mode="json", by_alias=True, exclude_none=True))
 
 
 def plan_definition_url(protocol: Protocol) -> str:

@@ -6,8 +6,8 @@ screening referred the client on, and the note as a DocumentReference with its s
 (Practitioner), a Provenance for the signature, and its addenda. The definitions these
 point at travel with them: the intake Questionnaire and each protocol version's
 PlanDefinition. Every entry has a stable `urn:uuid`, so exporting twice gives the same
-Bundle. Validated with the `fhir.resources.R4B` models here and, in the tests, against the
-official FHIR R4 JSON schema.
+Bundle. Validated with the `fhir.resources.R4B` models here (each distinct element once, see
+`fhir_validation`) and, in the tests, against the official FHIR R4 JSON schema.
 """
 
 from __future__ import annotations
@@ -16,20 +16,19 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from tablework.exports.fhir import plan_definition
+from tablework.exports.fhir import plan_definition_resource
 from tablework.exports.fhir_ids import Resource, instant, pruned, urn
 from tablework.exports.fhir_intake import questionnaire, questionnaire_response, referral
 from tablework.exports.fhir_note import note_resources
 from tablework.exports.fhir_record import ClientRecord, SessionEntry
 from tablework.exports.fhir_session import PAIN_CODE, session_resources
+from tablework.exports.fhir_validation import validate_resource
 
 __all__ = ["PAIN_CODE", "client_bundle"]
 
 
 def client_bundle(record: ClientRecord, generated_at: datetime) -> dict[str, Any]:
     """The client's Bundle as validated, JSON-ready data."""
-    from fhir.resources.R4B.bundle import Bundle
-
     entries = dict(_resources(record))  # one entry per fullUrl: a signer appears once
     bundle = {
         "resourceType": "Bundle",
@@ -40,7 +39,7 @@ def client_bundle(record: ClientRecord, generated_at: datetime) -> dict[str, Any
     # Validated by the models, then returned as built: the models' own serializer would
     # give the same JSON (tests/test_exports_fhir_bundle.py checks it) at twice the cost.
     clean: dict[str, Any] = pruned(bundle)
-    Bundle.model_validate(clean)
+    validate_resource(clean)
     return clean
 
 
@@ -58,7 +57,7 @@ def _resources(record: ClientRecord) -> Iterator[Resource]:
     protocols = {entry.documents.record.protocol.ref: entry for entry in record.sessions}
     for entry in protocols.values():
         protocol = entry.documents.record.protocol
-        yield urn("plan-definition", protocol.ref), plan_definition(protocol)
+        yield urn("plan-definition", protocol.ref), plan_definition_resource(protocol)
 
 
 def _session(entry: SessionEntry, patient: str) -> Iterator[Resource]:

@@ -25,9 +25,18 @@ def instant(moment: datetime) -> str:
 def pruned(value: Any) -> Any:
     """`value` without empty lists, objects or strings anywhere inside (FHIR forbids them)."""
     if isinstance(value, dict):
-        kept = {key: pruned(item) for key, item in value.items()}
-        return {key: item for key, item in kept.items() if item not in (None, [], {}, "")}
+        return {key: kept for key, item in value.items() if (kept := _kept(item)) is not _GONE}
     if isinstance(value, list):
-        kept_items = [pruned(item) for item in value]
-        return [item for item in kept_items if item not in (None, [], {}, "")]
+        return [kept for item in value if (kept := _kept(item)) is not _GONE]
     return value
+
+
+_GONE = object()
+
+
+def _kept(item: Any) -> Any:
+    """`item` pruned, or _GONE if nothing of it is left (None, "", [] or {})."""
+    if isinstance(item, (dict, list)):
+        item = pruned(item)
+        return item if item else _GONE
+    return _GONE if item is None or item == "" else item

@@ -68,4 +68,5 @@ class Questionnaire(BaseModel):
 def bundled(questionnaire_id: str = "low-back-intake") -> Questionnaire:
     """A questionnaire shipped with Tablework."""
     entry = resources.files("tablework.screening") / "library" / f"{questionnaire_id}.yaml"
-    return Questionnaire.model_validate(parse(entry.read_text(encoding="utf-8")).data)
+    text = entry.read_text(encoding="utf-8")
+    return Questionnaire.model_validate(parse(text, bundled=True).data)

@@ -30,14 +30,15 @@ class OutcomeFormat(StrEnum):
     csv = "csv"
 
 
-@router.get("/clients/{client_id}/fhir", responses=ERRORS)
-def client_fhir(client: VisibleClient, store: AuditedStore) -> dict[str, Any]:
+@router.get("/clients/{client_id}/fhir", response_model=dict[str, Any], responses=ERRORS)
+def client_fhir(client: VisibleClient, store: AuditedStore) -> Response:
     """The client's whole record as a validated FHIR R4 Bundle."""
     from tablework.exports.fhir_bundle import client_bundle
     from tablework.exports.fhir_record import load_record
 
-    bundle: dict[str, Any] = client_bundle(load_record(store, client), store.clock())
-    return bundle
+    bundle = client_bundle(load_record(store, client), store.clock())
+    # Already JSON-ready and validated: written as it is, not walked again by FastAPI.
+    return Response(json.dumps(bundle, ensure_ascii=False), media_type="application/json")
 
 
 @router.get("/sessions/{session_id}/note.pdf", response_class=Response, responses=PDF)
