@@ -22,12 +22,12 @@ class Command:
 COMMANDS = (
     Command("lighter", "lighter", 0.5),
     Command("good", "good", 0.5),
-    Command("deeper", "deeper", 0.6),
+    Command("deeper", "deeper", 0.72),
     Command("stop", "stop", 0.45),
     Command("pain", "pain", 0.5),
     Command("check_in", "check in", 0.5),
     Command("next_area", "next area", 0.5),
-    Command("level_up", "level up", 0.6),
+    Command("level_up", "level up", 0.72),
     Command("level_down", "level down", 0.5),
 )
 BY_PHRASE = {command.phrase: command for command in COMMANDS}
