@@ -208,3 +208,24 @@ def test_cli_refuses_a_bad_file_in_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.strip().count("\n") == 0
     assert "32-bit samples" in result.stderr
+
+
+def test_commands_that_add_pressure_need_the_most_certainty() -> None:
+    from tablework.voice.commands import COMMANDS
+
+    by_name = {c.name: c for c in COMMANDS}
+    others = [c for c in COMMANDS if c.name not in ("deeper", "level_up")]
+    for name in ("deeper", "level_up"):
+        assert by_name[name].threshold > max(c.threshold for c in others)
+        assert by_name[name].lowest_snr_db > max(c.lowest_snr_db for c in others)
+    assert by_name["stop"].threshold == min(c.threshold for c in COMMANDS)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_level_up_is_not_taken_from_a_noisy_room(recognizer: Recognizer, seed: int) -> None:
+    speech = read_wav(VOICE_DATA / "level-up-16k-mono.wav")
+    padded = np.concatenate([np.zeros(2400), speech.astype(np.float64), np.zeros(3200)])
+    voiced = padded[np.abs(padded) > 0.05 * np.abs(padded).max()]
+    noisy = padded + np.sqrt(np.mean(voiced**2)) / 10 ** (12 / 20) * pink_noise(padded.size, seed)
+    heard = recognizer.recognize(np.clip(np.rint(noisy), -32768, 32767).astype(np.int16))
+    assert heard.command is None

@@ -116,7 +116,7 @@ class Recognizer:
         confidence = _confidence(
             _features(cleaned, segments, hypothesis.score, hypothesis.prob, samples.size)
         )
-        if confidence < command.threshold:
+        if confidence < command.threshold or _snr_db(samples) < command.lowest_snr_db:
             return Recognition(None, None, confidence, said)
         return Recognition(command.name, pain, confidence, said)
 
@@ -124,6 +124,14 @@ class Recognizer:
 def _dithered(samples: npt.NDArray[np.floating[Any]]) -> bytes:
     noise = np.random.default_rng(0).normal(0.0, _DITHER, samples.size)
     return bytes(np.clip(samples + noise, -32768, 32767).astype("<i2").tobytes())
+
+
+def _snr_db(samples: npt.NDArray[np.int16]) -> float:
+    """The utterance's loud frames (95th percentile) over its quiet ones (10th), in dB."""
+    count = samples.size // _FRAME
+    frames = samples[: count * _FRAME].astype(np.float64).reshape(count, _FRAME)
+    level = 10 * np.log10(np.mean(np.square(frames), axis=1) + 1e-3)
+    return float(np.percentile(level, 95) - np.percentile(level, 10))
 
 
 def _features(
