@@ -229,3 +229,16 @@ def test_level_up_is_not_taken_from_a_noisy_room(recognizer: Recognizer, seed: i
     noisy = padded + np.sqrt(np.mean(voiced**2)) / 10 ** (12 / 20) * pink_noise(padded.size, seed)
     heard = recognizer.recognize(np.clip(np.rint(noisy), -32768, 32767).astype(np.int16))
     assert heard.command is None
+
+
+@pytest.mark.parametrize("seconds", [(0.0, 0.0), (1.0, 4.0)])
+def test_silence_around_a_command_does_not_count_against_it(
+    recognizer: Recognizer, seconds: tuple[float, float]
+) -> None:
+    """A recording with a second before and four after is the same command (the
+    confidence weighs length, so the recognizer cuts the utterance as the VAD would)."""
+    speech = read_wav(VOICE_DATA / "lighter-16k-mono.wav")
+    before, after = (np.zeros(int(s * SAMPLE_RATE), dtype=np.int16) for s in seconds)
+    heard = recognizer.recognize(np.concatenate([before, speech, after]))
+    assert heard.command == "lighter"
+    assert heard.confidence > 0.8

@@ -40,6 +40,11 @@ _FRAME = SAMPLE_RATE // 100
 """The decoder's frame step, 10 ms."""
 _LOUD_DB = 20.0
 """A frame within this much of the utterance's loud frames (95th percentile) is speech."""
+_SPAN_DB = 25.0
+"""Frames within this much of the loud ones bound the speech when the utterance is cut."""
+_LEAD_IN = SAMPLE_RATE * 150 // 1000
+_HANGOVER = SAMPLE_RATE * 200 // 1000
+"""Kept around the speech: what tablework.voice.vad passes (and bench/voice.py measures)."""
 _WORST_FRAME_SCORE = -10.0
 """Per-frame acoustic log-score taken when a word's score underflows."""
 
@@ -101,6 +106,8 @@ class Recognizer:
         if samples.size < _SHORTEST_UTTERANCE:
             return NO_COMMAND
         cleaned = denoised(samples)
+        span = _speech_span(cleaned)
+        samples, cleaned = samples[span], cleaned[span]
         decoder = self._decoder
         decoder.start_utt()
         decoder.process_raw(_dithered(cleaned), full_utt=True)
@@ -124,6 +131,22 @@ class Recognizer:
 def _dithered(samples: npt.NDArray[np.floating[Any]]) -> bytes:
     noise = np.random.default_rng(0).normal(0.0, _DITHER, samples.size)
     return bytes(np.clip(samples + noise, -32768, 32767).astype("<i2").tobytes())
+
+
+def _speech_span(cleaned: npt.NDArray[np.float64]) -> slice:
+    """From just before the first loud 10 ms frame to just after the last, as the VAD cuts.
+
+    The confidence weighs the utterance's length, so a file with a second of silence
+    around the command, or a longer hangover, must not count against it."""
+    count = cleaned.size // _FRAME
+    if count == 0:
+        return slice(0, cleaned.size)
+    power = np.mean(np.square(cleaned[: count * _FRAME].reshape(count, _FRAME)), axis=1)
+    level = 10 * np.log10(power + 1e-3)
+    loud = np.flatnonzero(level > np.percentile(level, 95) - _SPAN_DB)
+    start = max(0, int(loud[0]) * _FRAME - _LEAD_IN)
+    end = min(cleaned.size, (int(loud[-1]) + 1) * _FRAME + _HANGOVER)
+    return slice(start, end)
 
 
 def _snr_db(samples: npt.NDArray[np.int16]) -> float:
