@@ -40,7 +40,7 @@ _FRAME = SAMPLE_RATE // 100
 """The decoder's frame step, 10 ms."""
 _LOUD_DB = 20.0
 """A frame within this much of the utterance's loud frames (95th percentile) is speech."""
-_SPAN_DB = 25.0
+_SPAN_DB = 35.0
 """Frames within this much of the loud ones bound the speech when the utterance is cut."""
 _LEAD_IN = SAMPLE_RATE * 150 // 1000
 _HANGOVER = SAMPLE_RATE * 200 // 1000
