@@ -1,8 +1,9 @@
 """Offline recognition of one spoken command with pocketsphinx and its bundled English model.
 
-The utterance is first cleaned of steady room noise (tablework.voice.denoise), then decoded
-once with the command grammar, which says which command it would be. Whether it is a
-command at all is judged from that one pass (bench/voice.py measures how well):
+The utterance is first cleaned of steady room noise (tablework.voice.denoise) and cut to
+its speech as the VAD cuts it, then decoded once with the command grammar, which says
+which command it would be. Whether it is a command at all is judged from that one pass
+(bench/voice.py measures how well):
 
 - how much of the utterance's loud sound the grammar could only explain as silence or
   noise: "a bit lighter maybe" or "the next area is my neck" leave speech outside the
@@ -11,8 +12,10 @@ command at all is judged from that one pass (bench/voice.py measures how well):
 - the grammar path's own score and posterior, the command's length and the utterance's.
 
 A logistic of these, with weights fitted on the tuning voices of bench/voice.py, is the
-confidence; each command has its own threshold (commands.py). A second, free phone-loop
-pass judged this before; it cost 3-4 x the grammar pass and rejected no better.
+confidence; each command has its own threshold (commands.py), and `deeper` and `level_up`
+are not taken from a noisy utterance at all. A second, free phone-loop pass judged this
+before; it cost 3-4 x the grammar pass and, added to these, rejected only a little better
+(docs/benchmarks.md).
 """
 
 from __future__ import annotations
