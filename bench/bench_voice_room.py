@@ -190,7 +190,7 @@ def main() -> None:
     for filler, (latencies, decodes, records, missed) in results.items():
         print(f"session of ~{filler} events: {len(phrases)} utterances, {missed} not stored")
         print(f"  end of speech -> screen: {summary(latencies)}")
-        print(f"  decode (both passes):    {summary(decodes)}")
+        print(f"  decode (front end + grammar pass): {summary(decodes)}")
         print(f"  map + record + announce: {summary(records)}")
         rest = [t - d - r for t, d, r in zip(latencies, decodes, records, strict=False)]
         print(f"  the rest (VAD hangover {HANGOVER_MS} ms, socket, stream): {summary(rest)}")
