@@ -28,18 +28,30 @@ from tablework.store.tables import client_access, client_shares, clients, sessio
 
 def visible_client_ids(caller: Account) -> Any:
     """A SELECT of the ids of the clients `caller` may see, to filter any query with."""
+    if caller.is_owner:
+        return _clinic_client_ids(caller.clinic)
     clinic = func.coalesce(client_access.c.clinic, DEFAULT_CLINIC)
     query = (
         select(clients.c.id)
         .select_from(clients.outerjoin(client_access, client_access.c.client_id == clients.c.id))
         .where(clinic == caller.clinic)
     )
-    if caller.is_owner:
-        return query
     shared = exists().where(
         and_(client_shares.c.client_id == clients.c.id, client_shares.c.user_id == caller.id)
     )
     return query.where(or_(client_access.c.therapist_id == caller.id, shared))
+
+
+def _clinic_client_ids(clinic: str) -> Any:
+    """Every client of `clinic`: the same set as the therapist's coalesce over an outer
+    join, written so the planner can count it. It guesses a coalesce filter at 0.5 % of
+    the clients and then probes an index once per client; an anti-join it counts."""
+    if clinic != DEFAULT_CLINIC:
+        return select(client_access.c.client_id).where(client_access.c.clinic == clinic)
+    elsewhere = exists().where(
+        client_access.c.client_id == clients.c.id, client_access.c.clinic != clinic
+    )
+    return select(clients.c.id).where(~elsewhere)
 
 
 def clients_for(store: Store, caller: Account, text: str | None = None) -> list[ClientRow]:
