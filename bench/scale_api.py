@@ -117,12 +117,12 @@ def seal(conn: Connection, key: bytes) -> None:
     ).one()
     position = head.position + 1
     digest = hashlib.sha256(b"").hexdigest()
-    link = link_digest(key, position, head.link, "copies", 0, None, digest)
+    link = link_digest(key, position, head.link, "copies", position, None, digest)
     conn.execute(
         insert(chain_links).values(
             position=position,
             kind="copies",
-            record_id=0,
+            record_id=position,
             session_id=None,
             record_digest=digest,
             link=link,

@@ -4,7 +4,7 @@
 
 Prints EXPLAIN (ANALYZE, BUFFERS) of: the responder rates counted over every session
 summary of the visible clients (the query before migration 0009), the same rates added up
-from `outcome_counts` (after), and the client search by a name fragment.
+from `outcome_counts` as the server does now, and the client search by a name fragment.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import argparse
 
 from sqlalchemy import create_engine, func, select, text
 
+from tablework.store.access import visible as visible_to
 from tablework.store.access import visible_client_ids
 from tablework.store.accounts import DEFAULT_CLINIC, Account
 from tablework.store.tables import clients, outcome_counts, session_summaries
@@ -37,7 +38,7 @@ def plans(url: str, fragment: str) -> dict[str, object]:
             func.sum(outcome_counts.c.rated),
             func.sum(outcome_counts.c.responders),
         )
-        .where(outcome_counts.c.client_id.in_(visible))
+        .where(visible_to(OWNER, outcome_counts.c.client_id))
         .group_by(outcome_counts.c.protocol)
     )
     search = (

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select, update
 
 from tablework import recorder
 from tablework.demo.scale import fill_at_scale
 from tablework.session.events import SessionEnded, SessionStarted
+from tablework.store.access import add_client, visible
+from tablework.store.accounts import Account, add_user
 from tablework.store.check import check_database, outcome_counts
 from tablework.store.erasure import erase_client
 from tablework.store.outcome_counts import compare
@@ -62,8 +65,9 @@ def test_the_counts_add_up_to_the_group_by_over_the_summaries(store: Store) -> N
     fill_at_scale(store, 4, 6, datetime(2026, 11, 25, tzinfo=UTC))
     ann = store.add_client("Invented Ann")
     ended_session(store, ann, 7, 3)
-    everyone = select(counts_table.c.client_id)
-    assert rates_of(tallies_within(store, everyone)) == rates_of(outcome_tallies(store))
+    assert rates_of(tallies_within(store, lambda column: column.is_not(None))) == rates_of(
+        outcome_tallies(store)
+    )
     assert check_database(store).ok
 
 
@@ -71,8 +75,9 @@ def test_only_the_clients_selected_are_added_up(store: Store) -> None:
     ann, ben = store.add_client("Invented Ann"), store.add_client("Invented Ben")
     ended_session(store, ann, 6, 2)
     ended_session(store, ben, 6, 6)
-    only_ann = select(counts_table.c.client_id).where(counts_table.c.client_id == ann)
-    assert rates_of(tallies_within(store, only_ann)) == {(f"{PROTOCOL}@{_version(store)}", True): 1}
+    assert rates_of(tallies_within(store, lambda column: column == ann)) == {
+        (f"{PROTOCOL}@{_version(store)}", True): 1
+    }
 
 
 def test_db_check_finds_a_changed_count_and_rebuild_mends_it(store: Store) -> None:
@@ -97,6 +102,27 @@ def test_erasing_a_client_removes_its_counts(store: Store) -> None:
     erase_client(store, ann, "Invented Owner", 7)
     assert counted(store) == {ben: (1, 1)}
     assert list(outcome_counts(store)) == []
+
+
+def test_an_owner_counts_their_clinic_and_a_therapist_their_clients(store: Store) -> None:
+    olivia = add_user(store, "olivia@example.org", "owner", "pw olivia 1")
+    alice = add_user(store, "alice@example.org", "therapist", "pw alice 1")
+    otto = add_user(store, "otto@example.org", "owner", "pw otto 1", clinic="elsewhere")
+    ann = store.add_client("Invented Ann")  # no access row: the default clinic
+    ben = add_client(store, alice, "Invented Ben")
+    eve = add_client(store, otto, "Invented Eve")
+    for client, after in ((ann, 2), (ben, 6), (eve, 1)):
+        ended_session(store, client, 6, after)
+
+    def counted_for(caller: Account) -> list[int]:
+        rated = tallies_within(store, partial(visible, caller))
+        return sorted(tally.sessions for tally in rated if tally.responder)
+
+    assert counted_for(olivia) == [1]  # ann responded, ben did not
+    assert sum(t.sessions for t in tallies_within(store, partial(visible, olivia))) == 2
+    assert sum(t.sessions for t in tallies_within(store, partial(visible, alice))) == 1
+    assert counted_for(alice) == []
+    assert counted_for(otto) == [1]
 
 
 def _version(store: Store) -> str:

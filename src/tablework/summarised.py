@@ -6,6 +6,7 @@ must not grow with a session's length, nor import the document builders.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -40,17 +41,18 @@ def outcomes_within(store: Store, client_ids: Any) -> list[SessionOutcome]:
         return [_outcome(summary_from_row(row)) for row in conn.execute(query)]
 
 
-def tallies_within(store: Store, client_ids: Any) -> list[Tally]:
-    """The rated sessions of the clients `client_ids` selects, responders and not, per
-    pinned protocol: added up from their outcome counts (one row per client and protocol),
-    so it grows with the clients, not with their sessions."""
+def tallies_within(store: Store, visible: Callable[[Any], Any]) -> list[Tally]:
+    """The rated sessions of the clients `visible` lets through (a condition on a client-id
+    column, such as store.access.visible for the caller), responders and not, per pinned
+    protocol: added up from their outcome counts (one row per client and protocol), so it
+    grows with the clients, not with their sessions."""
     query = (
         select(
             outcome_counts.c.protocol,
             func.sum(outcome_counts.c.rated),
             func.sum(outcome_counts.c.responders),
         )
-        .where(outcome_counts.c.client_id.in_(client_ids))
+        .where(visible(outcome_counts.c.client_id))
         .group_by(outcome_counts.c.protocol)
     )
     with store.engine.connect() as conn:

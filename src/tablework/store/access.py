@@ -42,6 +42,22 @@ def visible_client_ids(caller: Account) -> Any:
     return query.where(or_(client_access.c.therapist_id == caller.id, shared))
 
 
+def visible(caller: Account, client_id: Any) -> Any:
+    """A condition on a client-id column (of any table keyed by client) that holds for the
+    clients `caller` may see: for an owner, without reading the clients table (an
+    anti-join on the few access rows of other clinics), so a projection such as
+    outcome_counts is filtered in one pass over its own rows."""
+    if not caller.is_owner:
+        return client_id.in_(visible_client_ids(caller))
+    if caller.clinic != DEFAULT_CLINIC:
+        return exists().where(
+            client_access.c.client_id == client_id, client_access.c.clinic == caller.clinic
+        )
+    return ~exists().where(
+        client_access.c.client_id == client_id, client_access.c.clinic != caller.clinic
+    )
+
+
 def _clinic_client_ids(clinic: str) -> Any:
     """Every client of `clinic`: the same set as the therapist's coalesce over an outer
     join, written so the planner can count it. It guesses a coalesce filter at 0.5 % of
