@@ -44,7 +44,7 @@ def load(paths: list[Path]) -> list[dict[str, Any]]:
 
 
 def plot(postgresql: list[dict[str, Any]], sqlite: list[dict[str, Any]], out: Path) -> None:
-    figure, axes = plt.subplots(figsize=(8, 5.5))
+    figure, axes = plt.subplots(figsize=(8, 7))
     for (key, label), colour in zip(READS.items(), COLOURS, strict=True):
         for results, style, engine in ((postgresql, "-", "PostgreSQL"), (sqlite, "--", "SQLite")):
             points = [(r["sessions"], r[key]["median_ms"]) for r in results if key in r]
@@ -53,7 +53,7 @@ def plot(postgresql: list[dict[str, Any]], sqlite: list[dict[str, Any]], out: Pa
                 axes.plot(xs, ys, style, color=colour, marker="o", label=f"{label} ({engine})")
     for target, text in ((100, "100 ms: one client's reads"), (500, "500 ms: clinic-wide")):
         axes.axhline(target, color="#999999", linewidth=0.8, linestyle=":")
-        axes.annotate(text, (1.0, target), xycoords=("axes fraction", "data"), ha="right",
+        axes.annotate(text, (0.01, target), xycoords=("axes fraction", "data"), ha="left",
                       va="bottom", fontsize=8, color="#666666")  # fmt: skip
     axes.set_xscale("log")
     axes.set_yscale("log")
@@ -61,7 +61,7 @@ def plot(postgresql: list[dict[str, Any]], sqlite: list[dict[str, Any]], out: Pa
     axes.set_ylabel("median wall time of the read (ms, as the client saw it)")
     axes.set_title("Tablework reads against the database's size (owner, over HTTP)")
     axes.grid(True, which="major", linewidth=0.4, alpha=0.5)
-    axes.legend(fontsize=7, loc="upper left", ncol=2)
+    axes.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
     figure.tight_layout()
     figure.savefig(out, format="svg", metadata={"Date": None})
 
