@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
@@ -93,6 +93,12 @@ def test_a_restored_backup_equals_the_original_table_by_table(
     sessions = json.loads(runner.invoke(app, ["session", "list", "--format", "json"]).output)
     for session in sessions:
         assert runner.invoke(app, ["note", "verify", session["id"]]).exit_code == 0
+    if empty_target.startswith("postgresql"):  # the search's trigram index is made again
+        engine = open_engine(empty_target)
+        assert "ix_clients_display_name_trgm" in {
+            index["name"] for index in inspect(engine).get_indexes("clients")
+        }
+        engine.dispose()
 
 
 def test_restore_refuses_a_database_that_holds_records(

@@ -46,7 +46,7 @@ def test_db_check_passes_a_whole_record(cli: CliRunner, cli_db: Store) -> None:
     cli.invoke(app, ["note", "sign", session, "--by", "Invented Therapist"])
     result = cli.invoke(app, ["db", "check"])
     assert result.exit_code == 0, result.output
-    assert "ok: 9 checks passed on 1 sessions, 26 events, 1 signed notes" in result.stdout
+    assert "ok: 10 checks passed on 1 sessions, 26 events, 1 signed notes" in result.stdout
 
 
 def test_db_check_warns_about_an_incomplete_session_but_passes(

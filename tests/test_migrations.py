@@ -217,6 +217,11 @@ def fill(conn: Connection, revision: str) -> dict[str, int]:
 
         rebuild_on(conn)
         counts |= {"session_summaries": 2}
+    if revision >= "0009":
+        from tablework.store.outcome_counts import recount_all
+
+        recount_all(conn)
+        counts |= {"outcome_counts": 1}
     return counts
 
 

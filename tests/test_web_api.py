@@ -248,5 +248,22 @@ def test_outcomes_cover_only_the_callers_clients_in_a_fixed_number_of_queries(
     assert sum("INSERT INTO audit" in s for s in figure) == 1
 
 
+def test_the_rates_alone_count_only_the_callers_clients(clinic: Clinic) -> None:
+    for who, after in (("alice", 2), ("alice", 6), ("bob", 1)):
+        client_id = clinic.add_client(who)
+        clinic.add_intake(who, client_id)
+        session_id = clinic.start_session(who, client_id)
+        clinic.post(who, session_id, {"type": "session_ended", "pain_after": after})
+
+    def rated(who: str) -> list[tuple[int, int]]:
+        answer = clinic.http.get("/api/outcomes?sessions=false", headers=clinic.auth(who))
+        return [(p["sessions"], p["responders"]) for p in answer.json()["protocols"]]
+
+    assert rated("alice") == [(2, 1)]
+    assert rated("bob") == [(1, 1)]
+    assert rated("olivia") == [(3, 2)]
+    assert rated("charlie") == []
+
+
 def _reads(seen: list[str]) -> list[str]:
     return [s for s in seen if "audit" not in s and "chain_links" not in s]

@@ -6,6 +6,7 @@ must not grow with a session's length, nor import the document builders.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from tablework.outcomes import SessionOutcome, Tally
 from tablework.store.repo import Store
 from tablework.store.summaries import summary_from_row
-from tablework.store.tables import session_summaries
+from tablework.store.tables import outcome_counts, session_summaries
 
 _TALLY = select(
     session_summaries.c.protocol,
@@ -40,14 +41,31 @@ def outcomes_within(store: Store, client_ids: Any) -> list[SessionOutcome]:
         return [_outcome(summary_from_row(row)) for row in conn.execute(query)]
 
 
-def tallies_within(store: Store, client_ids: Any) -> list[Tally]:
-    """`outcome_tallies` over the sessions of the clients `client_ids` selects."""
-    query = _TALLY.where(session_summaries.c.client_id.in_(client_ids))
+def tallies_within(store: Store, visible: Callable[[Any], Any]) -> list[Tally]:
+    """The rated sessions of the clients `visible` lets through (a condition on a client-id
+    column, such as store.access.visible for the caller), responders and not, per pinned
+    protocol: added up from their outcome counts (one row per client and protocol), so it
+    grows with the clients, not with their sessions."""
+    query = (
+        select(
+            outcome_counts.c.protocol,
+            func.sum(outcome_counts.c.rated),
+            func.sum(outcome_counts.c.responders),
+        )
+        .where(visible(outcome_counts.c.client_id))
+        .group_by(outcome_counts.c.protocol)
+    )
     with store.engine.connect() as conn:
-        return [
-            Tally(protocol, bool(ended), None if responder is None else bool(responder), count)
-            for protocol, ended, responder, count in conn.execute(query)
-        ]
+        rows = conn.execute(query).all()
+    return [
+        tally
+        for protocol, rated, responders in rows
+        for tally in (
+            Tally(protocol, True, True, int(responders)),
+            Tally(protocol, True, False, int(rated) - int(responders)),
+        )
+        if tally.sessions
+    ]
 
 
 def _outcome(summary: Any) -> SessionOutcome:

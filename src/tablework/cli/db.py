@@ -48,7 +48,8 @@ def check() -> None:
 
 @app.command("rebuild")
 def rebuild() -> None:
-    """Recompute every session's summary from its stored events (the record is unchanged)."""
+    """Recompute every session's summary from its stored events, and the outcome counts
+    from the summaries (the record is unchanged)."""
     from tablework.cli.context import open_store
     from tablework.store.summaries import rebuild as rebuild_summaries
 

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, func, insert, select, text
 
 from tablework.session.events import Event, event_json
 from tablework.session.simulator import simulate
+from tablework.store import outcome_counts
 from tablework.store.chain import link_digest, record_content, record_digest
 from tablework.store.repo import Store
 from tablework.store.summaries import Standing, standing
@@ -211,6 +212,7 @@ class _Rows:
         ):
             if rows:
                 conn.execute(insert(table), rows)
+        outcome_counts.recount(conn, {row["client_id"] for row in self.summaries})
         if conn.dialect.name == "postgresql":  # ids were given: move the id sequence past them
             conn.execute(
                 text(

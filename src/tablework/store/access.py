@@ -28,18 +28,46 @@ from tablework.store.tables import client_access, client_shares, clients, sessio
 
 def visible_client_ids(caller: Account) -> Any:
     """A SELECT of the ids of the clients `caller` may see, to filter any query with."""
+    if caller.is_owner:
+        return _clinic_client_ids(caller.clinic)
     clinic = func.coalesce(client_access.c.clinic, DEFAULT_CLINIC)
     query = (
         select(clients.c.id)
         .select_from(clients.outerjoin(client_access, client_access.c.client_id == clients.c.id))
         .where(clinic == caller.clinic)
     )
-    if caller.is_owner:
-        return query
     shared = exists().where(
         and_(client_shares.c.client_id == clients.c.id, client_shares.c.user_id == caller.id)
     )
     return query.where(or_(client_access.c.therapist_id == caller.id, shared))
+
+
+def visible(caller: Account, client_id: Any) -> Any:
+    """A condition on a client-id column (of any table keyed by client) that holds for the
+    clients `caller` may see: for an owner, without reading the clients table (an
+    anti-join on the few access rows of other clinics), so a projection such as
+    outcome_counts is filtered in one pass over its own rows."""
+    if not caller.is_owner:
+        return client_id.in_(visible_client_ids(caller))
+    if caller.clinic != DEFAULT_CLINIC:
+        return exists().where(
+            client_access.c.client_id == client_id, client_access.c.clinic == caller.clinic
+        )
+    return ~exists().where(
+        client_access.c.client_id == client_id, client_access.c.clinic != caller.clinic
+    )
+
+
+def _clinic_client_ids(clinic: str) -> Any:
+    """Every client of `clinic`: the same set as the therapist's coalesce over an outer
+    join, written so the planner can count it. It guesses a coalesce filter at 0.5 % of
+    the clients and then probes an index once per client; an anti-join it counts."""
+    if clinic != DEFAULT_CLINIC:
+        return select(client_access.c.client_id).where(client_access.c.clinic == clinic)
+    elsewhere = exists().where(
+        client_access.c.client_id == clients.c.id, client_access.c.clinic != clinic
+    )
+    return select(clients.c.id).where(~elsewhere)
 
 
 def clients_for(store: Store, caller: Account, text: str | None = None) -> list[ClientRow]:

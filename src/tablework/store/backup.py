@@ -18,6 +18,8 @@ from pathlib import Path
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.engine import URL, make_url
 
+from tablework.store.name_search import INDEX as TRIGRAM_INDEX
+from tablework.store.name_search import add_trigram_index
 from tablework.store.tables import metadata
 
 
@@ -123,10 +125,14 @@ def _pg_restore(engine: Engine, path: Path) -> None:
     with engine.connect() as conn:
         schemas = set(conn.scalars(text("SELECT nspname FROM pg_namespace")))
     # A schema that already exists (always `public`) is not created again.
+    # The trigram index names its operator class with the source's schema, and a dump of
+    # one schema leaves the extension out: it is made again after the restore.
     kept = [
         line
         for line in listing.splitlines()
         if not any(f"SCHEMA - {name} " in line + " " for name in schemas)
+        and f" {TRIGRAM_INDEX} " not in line
+        and "pg_trgm" not in line
     ]
     with tempfile.NamedTemporaryFile("w", suffix=".list", delete=False) as chosen:
         chosen.write("\n".join(kept) + "\n")
@@ -145,6 +151,8 @@ def _pg_restore(engine: Engine, path: Path) -> None:
         )
     finally:
         os.unlink(chosen.name)
+    with engine.begin() as conn:
+        add_trigram_index(conn)
 
 
 def _run(tool: str, arguments: list[str], url: URL | None) -> str:

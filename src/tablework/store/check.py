@@ -233,6 +233,17 @@ def session_summaries(store: Store) -> Iterator[Finding]:
         yield _problem("session_summaries", f"{len(differing) - MAX_LISTED} more summaries differ")
 
 
+def outcome_counts(store: Store) -> Iterator[Finding]:
+    """Each client's responder counts say what its session summaries say."""
+    from tablework.store.outcome_counts import compare
+
+    differing = list(compare(store.engine))
+    for line in differing[:MAX_LISTED]:
+        yield _problem("outcome_counts", f"{line}: run `tablework db rebuild`")
+    if len(differing) > MAX_LISTED:
+        yield _problem("outcome_counts", f"{len(differing) - MAX_LISTED} more counts differ")
+
+
 CHECKS: list[Check] = [
     schema_revision,
     integrity,
@@ -241,6 +252,7 @@ CHECKS: list[Check] = [
     incomplete_sessions,
     note_digests,
     session_summaries,
+    outcome_counts,
     record_chain,
     append_only_triggers,
 ]

@@ -109,7 +109,7 @@ def current_revision(engine: Engine) -> str | None:
     return versions[0] if versions else None
 
 
-HEAD = "0008"
+HEAD = "0010"
 
 
 class SchemaOutOfDate(RuntimeError):

@@ -32,6 +32,7 @@ from tablework.store.tables import (
     intakes,
     note_addenda,
     note_versions,
+    outcome_counts,
     remote_tokens,
     session_intakes,
     session_summaries,
@@ -146,6 +147,7 @@ def _delete_records(conn: Connection, client_id: str, session_ids: list[str]) ->
     ):
         conn.execute(delete(table).where(table.c.session_id.in_(session_ids)))
     conn.execute(delete(sessions).where(sessions.c.client_id == client_id))
+    conn.execute(delete(outcome_counts).where(outcome_counts.c.client_id == client_id))
     conn.execute(delete(intakes).where(intakes.c.client_id == client_id))
     for table in (client_shares, client_access):  # who may see them (no triggers)
         conn.execute(delete(table).where(table.c.client_id == client_id))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from tablework.outcomes import is_responder, psfs_mean
+from tablework.store import outcome_counts
 from tablework.store.tables import events, intakes, session_intakes, session_summaries, sessions
 
 if TYPE_CHECKING:
@@ -150,8 +151,12 @@ def insert_summary(conn: Connection, header: dict[str, Any]) -> None:
 
 
 def record_standing(conn: Connection, session_id: str, now: Standing, last_seq: int) -> None:
-    """The session's summary after the event at `last_seq`."""
+    """The session's summary after the event at `last_seq` (and, once the session has
+    ended, its client's outcome counts: only an ended session is rated)."""
     conn.execute(_UPDATE_STANDING, {"key": session_id, "last_seq": last_seq, **now.columns()})
+    if now.ended:
+        client_id = outcome_counts.client_rows_of(conn, session_id)
+        outcome_counts.recount(conn, [client_id] if client_id else [])
 
 
 def record_standing_replayed(conn: Connection, session_id: str) -> None:
@@ -198,7 +203,8 @@ def expected(engine: Engine) -> Iterator[Expected]:
 
 
 def rebuild(engine: Engine) -> int:
-    """Recompute every summary from the events in one write transaction; return how many.
+    """Recompute every summary from the events, and the outcome counts from the summaries,
+    in one write transaction; return how many summaries.
 
     It takes its turn on the chain first, so no event is stored while it recomputes: no
     summary can be left behind by a post that raced the rebuild.
@@ -208,11 +214,14 @@ def rebuild(engine: Engine) -> int:
 
     with engine.connect().execution_options(**WRITE) as conn, conn.begin():
         take_turn(conn)
-        return rebuild_on(conn)
+        count = rebuild_on(conn)
+        outcome_counts.recount_all(conn)
+        return count
 
 
 def rebuild_on(conn: Connection) -> int:
-    """Recompute every summary on an open transaction (a migration step)."""
+    """Recompute every summary on an open transaction (a migration step; from revision
+    0009 on, `outcome_counts.recount_all` follows it)."""
     headers = conn.execute(select(sessions).order_by(sessions.c.id)).all()
     conn.execute(session_summaries.delete())
     count = 0

@@ -232,3 +232,16 @@ clinic_settings = Table(
 )
 """What a clinic's owner set on the settings page (store.clinic_settings); a key with no
 row keeps the environment's default."""
+
+outcome_counts = Table(
+    "outcome_counts",
+    metadata,
+    Column("client_id", String(32), ForeignKey("clients.id"), primary_key=True),
+    Column("protocol", String(120), primary_key=True),
+    Column("rated", Integer, nullable=False),
+    Column("responders", Integer, nullable=False),
+)
+"""Per client and pinned protocol: the sessions rated (a responder or not) and the
+responders among them, counted from session_summaries (store.outcome_counts). What the
+clinic-wide rates add up: one row per client instead of one per session. Recounted in the
+transaction that ends a session; `db rebuild` recounts every row and `db check` compares."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from enum import StrEnum
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -107,18 +108,16 @@ def outcomes(
     from tablework.outcomes import responder_rates, tallied_rates
     from tablework.summarised import outcomes_within, tallies_within
 
-    visible = access.visible_client_ids(caller)
     if format is OutcomeFormat.json and not sessions:
         trail.add("outcomes", f"clinic:{caller.clinic}"[:64])
-        tallies = [
-            replace(t, protocol=t.protocol.split("@")[0]) for t in tallies_within(store, visible)
-        ]
+        counted = tallies_within(store, partial(access.visible, caller))
+        tallies = [replace(t, protocol=t.protocol.split("@")[0]) for t in counted]
         rates = tallied_rates(tallies)
         return Response(
             json.dumps({"protocols": [rate.__dict__ for rate in rates]}),
             media_type="application/json",
         )
-    found = outcomes_within(store, visible)
+    found = outcomes_within(store, access.visible_client_ids(caller))
     for client_id in dict.fromkeys(outcome.client_id for outcome in found):
         trail.add("outcomes", client_id)
     if format is OutcomeFormat.csv:
