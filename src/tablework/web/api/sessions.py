@@ -147,6 +147,8 @@ async def post_event(
     )
     if posted.retry:
         response.status_code = 200
+    else:  # on the loop's thread now: wake this process's streams of the session directly
+        server.notifier.wake(session_id)
     return posted.out
 
 
@@ -194,7 +196,6 @@ def _record_posted(
     recorded = recorder.record(
         store, session.id, event, idempotency_key=idempotency_key, actor=caller.email
     )
-    announce(server, session.id, recorded.stored.seq)
     out = EventOut(
         seq=recorded.stored.seq, event=body_of(recorded), guidance=recorded.guidance.as_json()
     )
