@@ -7,6 +7,7 @@ event and its audit row together, and none of it grows with the session's length
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,22 @@ def test_sqlite_synchronous_is_normal_unless_set_to_full(
     monkeypatch.setenv("TABLEWORK_SQLITE_SYNCHRONOUS", "off")
     with pytest.raises(SettingsError, match="normal or full"):
         load()
+
+
+def test_who_is_asking_is_settled_before_the_body(clinic: Clinic) -> None:
+    """The route checks its body and Idempotency-Key in its one thread-pool call, after the
+    caller and the access rule: no credentials is 401 and another clinic's session 404
+    whatever the request carries, then 422 for the caller who may post."""
+    session = clinic.start_session("alice", _client(clinic))
+    url = f"/api/sessions/{session}/events"
+    long_key = {"Idempotency-Key": "k" * 201}
+    odd: list[tuple[bytes, dict[str, str]]] = [
+        (b"[1]", {}),  # not an object
+        (b"", {}),  # no body
+        (json.dumps(NOTE).encode(), long_key),
+    ]
+    for content, extra in odd:
+        headers = {"Content-Type": "application/json", **extra}
+        for who, status in (("anonymous", 401), ("charlie", 404), ("alice", 422)):
+            answer = clinic.http.post(url, content=content, headers={**headers, **clinic.auth(who)})
+            assert answer.status_code == status, (who, content, answer.text)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Request, Response
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -127,21 +128,46 @@ def read_session(session: VisibleSession, store: AuditedStore) -> SessionOut:
     return session_now(store, session)
 
 
-@router.post("/{session_id}/events", status_code=201, responses={**ERRORS, 200: {}})
+KEY_HEADER_MAX = 200
+
+
+def _key_schema(schema: dict[str, Any]) -> None:
+    # The header's documented limit, as Header(max_length=...) documents it; checked in
+    # _check_request, after the caller.
+    for option in schema.get("anyOf", ()):
+        if option.get("type") == "string":
+            option["maxLength"] = KEY_HEADER_MAX
+
+
+@router.post(
+    "/{session_id}/events",
+    status_code=201,
+    responses={**ERRORS, 200: {}},
+    openapi_extra={"requestBody": {"required": True}},
+)
 async def post_event(
     session_id: str,
     request: Request,
     server: ServerDep,
     response: Response,
     secret: Bearer,
-    body: Annotated[dict[str, Any], Body(description="One event (DESIGN.md 5); `at` optional.")],
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    body: Annotated[
+        Any,
+        Body(
+            description="One event (DESIGN.md 5); `at` optional.",
+            json_schema_extra={"type": "object", "additionalProperties": True},
+        ),
+    ] = None,
+    idempotency_key: Annotated[str | None, Header(json_schema_extra=_key_schema)] = None,
 ) -> EventOut:
     """Record one event; a retry with the same Idempotency-Key answers 200 with the same
     body and stores nothing."""
     # The hot path of a live session: who is asking, may they see the session, and the
     # write run in one thread-pool hop (as `Caller` + `VisibleSession` + a plain route
-    # they would be three), with the same checks, audit row and answers.
+    # they would be three), with the same checks, audit row and answers. The body and
+    # the key are checked in that hop, after the caller and the access rule, so a request
+    # without credentials still answers 401 (and one for a session the caller may not see
+    # 404) whatever it sends, as the dependencies made it before.
     posted = await run_in_threadpool(
         _post_event, request, server, secret, session_id, body, idempotency_key
     )
@@ -171,10 +197,40 @@ def _post_event(
     store = server.store.audited(trail)
     session = access.session_for(store, caller, session_id)
     trail.add(action_of(request), session.id)
+    _check_request(body, idempotency_key)
     posted = _record_posted(store, server, caller, session, body, idempotency_key)
     if trail.pending:  # a retry writes nothing: its audit row is stored on its own
         audit.flush(server.store, trail)
     return posted
+
+
+def _check_request(body: Any, idempotency_key: str | None) -> None:
+    """422 as FastAPI answers it for a body that is not a JSON object (or is missing) and
+    for an Idempotency-Key over KEY_HEADER_MAX characters."""
+    errors: list[dict[str, Any]] = []
+    if body is None:
+        errors.append({"type": "missing", "loc": ("body",), "msg": "Field required", "input": None})
+    elif not isinstance(body, dict):
+        errors.append(
+            {
+                "type": "dict_type",
+                "loc": ("body",),
+                "msg": "Input should be a valid dictionary",
+                "input": body,
+            }
+        )
+    if idempotency_key is not None and len(idempotency_key) > KEY_HEADER_MAX:
+        errors.append(
+            {
+                "type": "string_too_long",
+                "loc": ("header", "idempotency-key"),
+                "msg": f"String should have at most {KEY_HEADER_MAX} characters",
+                "input": idempotency_key,
+                "ctx": {"max_length": KEY_HEADER_MAX},
+            }
+        )
+    if errors:
+        raise RequestValidationError(errors)
 
 
 def _record_posted(
