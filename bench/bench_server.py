@@ -3,7 +3,8 @@ one event a second each, and the cost of a post at event ~10 of one session vs ~
 
 Targets (issue 11): p99 under 50 ms at 200 sessions on a 2-core machine, flat in session
 length. Run: nice -n 10 .venv/bin/python bench/bench_server.py sqlite|postgresql
-[--seconds N] [--levels 1,50,200] (`--levels ""`: the session-length figures only).
+[--seconds N] [--levels 1,50,200] [--workers N] (`--levels ""`: the session-length figures
+only; `--workers 2`: two server processes, PostgreSQL only).
 PostgreSQL comes from TABLEWORK_TEST_DATABASE_URL, in a fresh schema. Besides wall times
 it prints the server process's CPU per post, which depends much less on what else the
 shared machine is running.
@@ -123,16 +124,25 @@ async def post_loop(
 
 
 def server_cpu() -> float:
-    """CPU seconds (user + system) used so far by this process's children: the server.
+    """CPU seconds (user + system) used so far by this process's descendants: the server
+    (with --workers, uvicorn's worker processes too).
 
     Wall times on a shared machine depend on everyone else's load; CPU per post does not
     (much). Linux only (/proc)."""
     total = 0.0
     tick = os.sysconf("SC_CLK_TCK")
-    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            fields = Path(f"/proc/{child}/stat").read_text().rpartition(")")[2].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
+    pending = [os.getpid()]
+    while pending:
+        pid = pending.pop()
+        try:
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                for child in (task / "children").read_text().split():
+                    stat = Path(f"/proc/{child}/stat").read_text()
+                    fields = stat.rpartition(")")[2].split()
+                    total += (int(fields[11]) + int(fields[12])) / tick
+                    pending.append(int(child))
+        except FileNotFoundError:  # a process that ended meanwhile
+            continue
     return total
 
 
@@ -195,6 +205,7 @@ def main() -> None:
     parser.add_argument("kind", choices=["sqlite", "postgresql"])
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--levels", default="1,50,200", help="live sessions, comma-separated")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL only)")
     args = parser.parse_args()
     levels = [int(level) for level in args.levels.split(",") if level]
     with tempfile.TemporaryDirectory() as folder, database(args.kind, Path(folder)) as url:
@@ -205,7 +216,7 @@ def main() -> None:
         store = Store(engine)
         owner = add_user(store, "bench@example.org", "therapist", "bench password")
         token = tokens.issue(store, owner, "bearer", timedelta(hours=2)).secret
-        with server_process(url, key_file) as base:
+        with server_process(url, key_file, workers=args.workers) as base:
             for sessions in levels:
                 timings = asyncio.run(live_load(base, token, sessions, args.seconds))
                 print(f"{args.kind} {sessions:>3} live sessions: {summary(timings)}")

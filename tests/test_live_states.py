@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from typing import Any
+
+import pytest
 
 from statement_count import statements
 from tablework import recorder
@@ -100,3 +104,34 @@ def test_the_process_cache_holds_the_sessions_it_recorded(store: Store) -> None:
     recorder.record(store, session, Note(at=1, text="held"))
     found = LIVE.get(recorder._database(store), session)
     assert found is not None and found.last_seq == 2
+
+
+def test_streams_of_one_session_share_each_events_message(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every stream of a session in a process sends the same message for an event: the
+    guidance and the screen's view are computed once per event, not once per subscriber."""
+    from tablework.web import stream
+
+    session_id = live_session(store)
+    recorder.record(store, session_id, Note(at=5, text="settled"))
+    session, events = store.session(session_id), store.events(session_id)
+    views: list[int] = []
+    real_view = stream.view
+
+    def counted(state: State) -> Any:
+        views.append(1)
+        return real_view(state)
+
+    monkeypatch.setattr(stream, "view", counted)
+    rendered = stream._Rendered()
+    database = recorder.database_of(store)
+    for _subscriber in range(3):
+        state = None
+        sent = []
+        for stored in events:
+            data, state = rendered.message(database, session, state, stored)
+            sent.append(json.loads(data))
+        assert [m["seq"] for m in sent] == [1, 2]
+        assert sent[1]["event"]["text"] == "settled"
+    assert len(views) == len(events)

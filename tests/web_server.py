@@ -27,8 +27,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def server_process(database_url: str, key_file: Path, **env: str) -> Iterator[str]:
-    """A `tablework.web` server in its own process; yields its base URL."""
+def server_process(
+    database_url: str, key_file: Path, workers: int = 1, **env: str
+) -> Iterator[str]:
+    """A `tablework.web` server in its own process (with `workers` > 1, uvicorn's worker
+    processes under it); yields its base URL."""
     port = free_port()
     environment = {
         **os.environ,
@@ -41,6 +44,8 @@ def server_process(database_url: str, key_file: Path, **env: str) -> Iterator[st
         sys.executable, "-m", "uvicorn", "tablework.web.server:app_from_environment",
         "--factory", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
     ]  # fmt: skip
+    if workers > 1:
+        command += ["--workers", str(workers)]
     process = subprocess.Popen(command, env=environment, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:

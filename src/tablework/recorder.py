@@ -244,6 +244,10 @@ def _database(store: Store) -> str:
     return f"{store.engine.url}#{id(store.engine)}"
 
 
+database_of = _database
+"""The key of `store`'s database in the process's caches of sessions."""
+
+
 def history_for(store: Store, client_id: str, protocol_id: str) -> History:
     """The client's earlier sessions under `protocol_id`, as the day's plan needs them:
     read from their summaries, one query."""

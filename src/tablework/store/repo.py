@@ -164,13 +164,16 @@ class Store:
 
         The writers of this process queue on a lock of their own before that, so they wait
         in line for the database's lock instead of polling it (SQLite's busy handler sleeps
-        ever longer between tries). The records of one transaction are chained as one
-        batch: the chain head is read once, by the first link (store.chain.add_link).
+        ever longer between tries); each holds its connection while it waits. The records
+        of one transaction are chained as one batch: the chain head is read once, by the
+        first link (store.chain.add_link).
         """
         writers = self._writers
+        # The connection is taken before the turn: its checkout (and on PostgreSQL its
+        # pre-ping, a round trip) then happens while other writers write, not in line.
         with (
-            writers.turn,
             self.engine.connect().execution_options(**WRITE) as conn,
+            writers.turn,
             conn.begin(),
         ):
             take_turn(conn)
@@ -283,7 +286,11 @@ class Store:
                 existing = _select_by_key(conn, session_id, key)
                 if existing is not None:
                     return same_retry(existing, event)
-            last = conn.scalar(_LAST_SEQ, {"session_id": session_id})
+            # The session's last seq and the chain head in one statement (one round trip
+            # inside the write turn, not two); the event's link then follows that head.
+            found = conn.execute(_LAST_SEQ_AND_HEAD, {"session_id": session_id}).one()
+            last = found.last_seq
+            conn.info[BATCH_HEAD] = (found.position or 0, found.link or "")
             if last is None and conn.scalar(_HEADER_ID, {"session_id": session_id}) is None:
                 raise NotFound(f"no session with id {session_id}")
             seq = (last or 0) + 1
@@ -513,6 +520,18 @@ _PREVIOUS_SUMMARY = (
     .limit(1)
 )
 _LAST_SEQ = select(func.max(events.c.seq)).where(events.c.session_id == bindparam("session_id"))
+_LAST_SEQ_AND_HEAD = select(
+    _LAST_SEQ.scalar_subquery().label("last_seq"),
+    *(
+        select(column)
+        .order_by(chain_links.c.position.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label(column.name)
+        for column in (chain_links.c.position, chain_links.c.link)
+    ),
+)
+"""The session's last seq and the chain's head (position, link; NULL on an empty chain)."""
 _HEADER_ID = select(sessions.c.id).where(sessions.c.id == bindparam("session_id"))
 _HEADER = select(sessions).where(sessions.c.id == bindparam("session_id"))
 _NOTIFY = text("SELECT pg_notify(:channel, :payload)")

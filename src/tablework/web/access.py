@@ -15,7 +15,8 @@ from tablework.store.repo import ClientRow, SessionRow
 from tablework.web.deps import AuditedStore, Caller, Trail
 
 
-def _action(request: Request) -> str:
+def action_of(request: Request) -> str:
+    """The audit action of a request: its route's name."""
     route = request.scope.get("route")
     return str(getattr(route, "name", request.method.lower()))[:40]
 
@@ -25,7 +26,7 @@ def visible_client(
 ) -> ClientRow:
     """The client, if the caller may see it."""
     client = access.client_for(store, caller, client_id)
-    trail.add(_action(request), client.id)
+    trail.add(action_of(request), client.id)
     return client
 
 
@@ -34,7 +35,7 @@ def visible_session(
 ) -> SessionRow:
     """The session, if the caller may see its client."""
     session = access.session_for(store, caller, session_id)
-    trail.add(_action(request), session.id)
+    trail.add(action_of(request), session.id)
     return session
 
 

@@ -72,9 +72,17 @@ _bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 """Declares the bearer scheme in the OpenAPI, so /docs can log in with a password."""
 
 
-def _caller(
-    request: Request, server: ServerDep, secret: Annotated[str | None, Depends(_bearer)]
-) -> Account:
+Bearer = Annotated[str | None, Depends(_bearer)]
+"""The bearer token as sent, if any (async: no thread-pool hop)."""
+
+
+def _caller(request: Request, server: ServerDep, secret: Bearer) -> Account:
+    return caller_of(request, server, secret)
+
+
+def caller_of(request: Request, server: Server, secret: str | None) -> Account:
+    """Who is asking (what `Caller` gives a route), for a route that settles it in its
+    own thread-pool call: 401 when nobody is, 403 for a cookie without its CSRF token."""
     store = server.store
     if secret:
         held = tokens.holder(store, secret.strip(), "bearer")
@@ -114,6 +122,11 @@ OwnerOnly = Annotated[Account, Depends(_owner)]
 
 
 async def _trail(request: Request, caller: Caller, server: ServerDep) -> audit.AuditTrail:
+    return trail_of(request, caller, server)
+
+
+def trail_of(request: Request, caller: Account, server: Server) -> audit.AuditTrail:
+    """The request's audit trail (what `Trail` gives a route)."""
     return audit.AuditTrail(caller.email, address(request), server.store.clock())
 
 

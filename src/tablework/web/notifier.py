@@ -53,6 +53,11 @@ class Notifier:
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._wake, session_id)
 
+    def wake(self, session_id: str) -> None:
+        """`publish`, for a caller on the event loop's own thread: no self-pipe write, no
+        extra turn of the loop."""
+        self._wake(session_id)
+
     def _wake(self, session_id: str) -> None:
         for signal in self._waiting.get(session_id, ()):
             signal.set()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -54,27 +55,67 @@ def stream(
     )
 
 
+RENDERED_CAPACITY = 1_024
+"""Messages kept for the streams of one process: the newest events of the live sessions."""
+
+
+class _Rendered:
+    """Each stored event's stream message (its JSON text) and the state after it, made once
+    and shared by every stream of the session in this process: the guidance and the screen's
+    `view` are computed once per event, not once per subscriber. Bounded (oldest first);
+    touched only on the event loop's thread."""
+
+    def __init__(self, capacity: int = RENDERED_CAPACITY) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[tuple[str, str, int], tuple[str, State]] = OrderedDict()
+
+    def message(
+        self, database: str, session: SessionRow, state: State | None, stored: StoredEvent
+    ) -> tuple[str, State]:
+        """The message for `stored` and the state after it, `state` being the state before."""
+        key = (database, session.id, stored.seq)
+        found = self._entries.get(key)
+        if found is not None:
+            return found
+        after = _next_state(state, session, stored)
+        message = {
+            "seq": stored.seq,
+            "event": event_json(stored.event),
+            "guidance": advise(after).as_json(),
+            "actor": stored.actor,
+            "view": view(after),
+        }
+        made = (json.dumps(message), after)
+        self._entries[key] = made
+        while len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
+        return made
+
+
+RENDERED = _Rendered()
+
+
 async def _messages(
     server: ServerDep, session: SessionRow, after: int
 ) -> AsyncIterator[ServerSentEvent]:
     store = server.store
+    database = _database(store)
     with server.notifier.watch(session.id) as signal:
         state = await run_in_threadpool(_state_at, store, session, after)
         while True:
             signal.clear()
             for stored in await run_in_threadpool(store.events, session.id, after):
-                state = _next_state(state, session, stored)
-                message = {
-                    "seq": stored.seq,
-                    "event": event_json(stored.event),
-                    "guidance": advise(state).as_json(),
-                    "actor": stored.actor,
-                    "view": view(state),
-                }
-                yield ServerSentEvent(json.dumps(message), id=str(stored.seq), event="recorded")
+                data, state = RENDERED.message(database, session, state, stored)
+                yield ServerSentEvent(data, id=str(stored.seq), event="recorded")
                 after = stored.seq
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(signal.wait(), RECHECK_SECONDS)
+
+
+def _database(store: Store) -> str:
+    from tablework import recorder
+
+    return recorder.database_of(store)
 
 
 def _state_at(store: Store, session: SessionRow, seq: int) -> State | None:
