@@ -34,23 +34,14 @@ from sqlalchemy import create_engine, func, select
 
 from tablework.store.tables import sessions
 
+sys.path.insert(0, str(Path(__file__).parent))
+import bench_scale
+
 
 def command(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     """CPU and wall seconds of one `tablework` command in its own process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "tablework", *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        check=False,
-    )
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"tablework {' '.join(args)} failed: {done.stderr.decode()}")
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall
+    wall, cpu = bench_scale.run(args, env)
+    return cpu, wall
 
 
 def floor(modules: str) -> tuple[float, float]:
